@@ -1,0 +1,82 @@
+import { gzipSync } from 'node:zlib';
+import { LogController, fastify } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Store } from '../core/contracts.js';
+import type { Logger } from '../core/log.js';
+import type { SelfMetrics } from '../core/self-metrics.js';
+import { registerExportRoutes } from './export.js';
+import { registerHealthRoutes } from './health.js';
+import { renderIndexPage } from './index-page.js';
+import { registerModelRoutes } from './model.js';
+
+/** Dependencies of the HTTP API. Durations in ms. */
+export interface ApiServerDeps {
+  store: Store;
+  selfMetrics: SelfMetrics;
+  /** Metric resolution, shown on the index page. */
+  resolutionMs: number;
+  /** `/healthz` fails when the latest batch is older than this (original: 3 min). */
+  healthMaxDelayMs: number;
+  logger: Logger;
+  /** `--disable_export`: `/api/v1/metric-export` answers `[]`. */
+  disableExport?: boolean;
+  /** Clock (ms since epoch), for tests. */
+  now?: () => number;
+}
+
+/** Responses at least this large are gzipped when the client accepts it. */
+const GZIP_MIN_BYTES = 1024;
+
+/** True when an Accept-Encoding header allows gzip (`gzip` or `*` with q > 0). */
+export function acceptsGzip(header: string): boolean {
+  for (const part of header.split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (name !== 'gzip' && name !== '*') continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (q === undefined || Number(q.slice(2)) > 0) return true;
+  }
+  return false;
+}
+
+/**
+ * Builds the HTTP API (not listening; the caller calls `listen`): `/` (index page), the Model
+ * API under `/api/v1/model`, `/api/v1/metric-export[-schema]`, `/healthz` and `/metrics`.
+ * Trailing slashes are optional; responses ≥ 1 KiB are gzipped for clients that accept it.
+ * Request logging is off (the API is polled); errors still go to `logger`.
+ */
+export function createApiServer(deps: ApiServerDeps): FastifyInstance {
+  const now = deps.now ?? Date.now;
+  const app = fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+    const accept = req.headers['accept-encoding'];
+    if (typeof accept !== 'string' || !acceptsGzip(accept)) return payload;
+    if (reply.hasHeader('content-encoding')) return payload;
+    const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    if (size < GZIP_MIN_BYTES) return payload;
+    reply.header('content-encoding', 'gzip');
+    reply.header('vary', 'accept-encoding');
+    reply.removeHeader('content-length');
+    return gzipSync(payload);
+  });
+
+  app.get('/', async (_req, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .send(renderIndexPage({ resolutionMs: deps.resolutionMs, latest: deps.store.latest() })),
+  );
+  registerHealthRoutes(app, {
+    store: deps.store,
+    selfMetrics: deps.selfMetrics,
+    healthMaxDelayMs: deps.healthMaxDelayMs,
+    now,
+  });
+  registerExportRoutes(app, { store: deps.store, disableExport: deps.disableExport ?? false });
+  registerModelRoutes(app, { store: deps.store, now });
+  return app;
+}
