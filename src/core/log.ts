@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { destination, pino } from 'pino';
 import type { Logger } from 'pino';
 
 export type { Logger };
@@ -9,7 +9,7 @@ export type { Logger };
  */
 export const rootLogger: Logger = pino(
   { level: process.env.HEAPSTER_LOG_LEVEL ?? 'info', base: { pid: process.pid } },
-  pino.destination({ dest: 2, sync: true }),
+  destination({ dest: 2, sync: true }),
 );
 
 export function componentLogger(component: string): Logger {

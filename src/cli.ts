@@ -1,0 +1,140 @@
+import { componentLogger, rootLogger } from './core/log.js';
+import { SelfMetrics } from './core/self-metrics.js';
+import type { Sink, Source } from './core/contracts.js';
+import { ConfigError } from './config/types.js';
+import type { Config } from './config/types.js';
+import { VERSION, helpText, parseFlags } from './config/flags.js';
+import { createSource } from './sources/registry.js';
+import { createSink } from './sinks/registry.js';
+import { defaultProcessors } from './processors/index.js';
+import { MemoryStore } from './store/memory-store.js';
+import { Pipeline } from './pipeline/pipeline.js';
+import { QueuedSink } from './pipeline/sink-queue.js';
+import { createApiServer } from './api/server.js';
+
+/** How stale the latest batch may be before /healthz fails: the original's 3 minutes, or three ticks if longer. */
+export function healthMaxDelayMs(cfg: Config): number {
+  return Math.max(180_000, 3 * cfg.metricResolutionMs + cfg.scrapeOffsetMs + cfg.scrapeTimeoutMs);
+}
+
+/**
+ * Entry point: `heapster [flags]` runs the main job (collect, process, store, serve, export)
+ * until SIGINT/SIGTERM. Returns the process exit code: 0 on a clean stop, 2 for a
+ * configuration error (the message names the flag or option), 1 for a start-up failure.
+ */
+export async function main(argv: string[]): Promise<number> {
+  let cfg: Config;
+  try {
+    cfg = parseFlags(argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`heapster: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (cfg.help) {
+    console.log(helpText());
+    return 0;
+  }
+  if (cfg.version) {
+    console.log(`heapster version ${VERSION}`);
+    return 0;
+  }
+  return runMain(cfg);
+}
+
+async function runMain(cfg: Config): Promise<number> {
+  const logger = componentLogger('main');
+  const metrics = new SelfMetrics({ defaultMetrics: true });
+  let sources: Source[];
+  let sinks: Sink[];
+  try {
+    const ctx = {
+      nodeName: cfg.nodeName,
+      resolutionMs: cfg.metricResolutionMs,
+      logger: rootLogger,
+    };
+    sources = cfg.sources.map((uri) => createSource(uri, ctx));
+    sinks = cfg.sinks.map((uri) => createSink(uri, ctx));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`heapster: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const store = cfg.disableMetricSink
+    ? undefined
+    : new MemoryStore({ retentionMs: cfg.storeRetentionMs });
+  const queued = sinks.map(
+    (s) =>
+      new QueuedSink(s, {
+        capacity: 3,
+        writeTimeoutMs: cfg.sinkExportDataTimeoutMs,
+        metrics,
+        logger: componentLogger(`sink:${s.name}`),
+      }),
+  );
+  const pipeline = new Pipeline({
+    sources,
+    processors: defaultProcessors(),
+    store,
+    sinks: queued,
+    resolutionMs: cfg.metricResolutionMs,
+    scrapeOffsetMs: cfg.scrapeOffsetMs,
+    scrapeTimeoutMs: cfg.scrapeTimeoutMs,
+    metrics,
+    logger: componentLogger('pipeline'),
+  });
+  const api = createApiServer({
+    store: store ?? new MemoryStore({ retentionMs: 0 }),
+    selfMetrics: metrics,
+    resolutionMs: cfg.metricResolutionMs,
+    healthMaxDelayMs: healthMaxDelayMs(cfg),
+    logger: componentLogger('api'),
+    disableExport: cfg.disableExport,
+  });
+  try {
+    await api.listen({ port: cfg.heapsterPort, host: cfg.listenIp || '::' });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    logger.fatal(
+      { err: message },
+      `cannot serve the API on ${cfg.listenIp || '*'}:${cfg.heapsterPort}: ${message}`,
+    );
+    await pipeline.stop();
+    return 1;
+  }
+  logger.info(
+    {
+      version: VERSION,
+      sources: cfg.sources.map((s) => s.raw),
+      sinks: cfg.sinks.map((s) => s.raw),
+      resolutionMs: cfg.metricResolutionMs,
+      port: cfg.heapsterPort,
+    },
+    `heapster ${VERSION} started: ${sources.map((s) => s.name).join(', ')} every ${cfg.metricResolutionMs / 1000}s; API on port ${cfg.heapsterPort}`,
+  );
+  pipeline.start();
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, `received ${signal}, shutting down`);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await pipeline.stop();
+  await api.close();
+  logger.info('stopped');
+  return 0;
+}
+
+const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntry) {
+  process.exitCode = await main(process.argv.slice(2));
+}
