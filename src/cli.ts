@@ -17,12 +17,23 @@ export function healthMaxDelayMs(cfg: Config): number {
   return Math.max(180_000, 3 * cfg.metricResolutionMs + cfg.scrapeOffsetMs + cfg.scrapeTimeoutMs);
 }
 
+/** A subcommand: `heapster NAME args...`; resolves with the exit code. */
+type Subcommand = (argv: string[]) => Promise<number>;
+
+/**
+ * Subcommands besides the main job, loaded on demand so the main job does not pay for them.
+ * Add one line per subcommand.
+ */
+const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {};
+
 /**
  * Entry point: `heapster [flags]` runs the main job (collect, process, store, serve, export)
  * until SIGINT/SIGTERM. Returns the process exit code: 0 on a clean stop, 2 for a
  * configuration error (the message names the flag or option), 1 for a start-up failure.
  */
 export async function main(argv: string[]): Promise<number> {
+  const sub = argv[0] !== undefined ? SUBCOMMANDS[argv[0]] : undefined;
+  if (sub) return (await sub())(argv.slice(1));
   let cfg: Config;
   try {
     cfg = parseFlags(argv);
@@ -56,7 +67,8 @@ async function runMain(cfg: Config): Promise<number> {
       logger: rootLogger,
     };
     sources = cfg.sources.map((uri) => createSource(uri, ctx));
-    sinks = cfg.sinks.map((uri) => createSink(uri, ctx));
+    // `metric` is the in-memory store behind the API, always on unless --disable_metric_sink.
+    sinks = cfg.sinks.filter((uri) => uri.key !== 'metric').map((uri) => createSink(uri, ctx));
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`heapster: ${err.message}`);
