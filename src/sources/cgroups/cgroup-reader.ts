@@ -232,6 +232,12 @@ export class CgroupReader {
   private loadHostNetns(): string | null {
     try {
       return netnsOf(this.procRoot, 1);
+    } catch {
+      // PID 1 may be unreadable even for root (a non-dumpable init); our own netns is the
+      // host's whenever heapster runs on the host network, as it must to see the node's NICs.
+    }
+    try {
+      return netnsOf(this.procRoot, 'self');
     } catch (err) {
       this.logger?.debug({ code: errorCode(err) }, 'host netns unreadable; no container network');
       return null;

@@ -104,7 +104,10 @@ export function containerNetwork(
 ): NetworkCounters | undefined {
   if (netnsOf(procRoot, pid) === hostNetns) return undefined;
   const entries = parseNetDev(readSmallFile(`${procRoot}/${pid}/net/dev`));
-  return sumInterfaces(entries, notLoopback);
+  // A netns of its own with only `lo` has sent and received nothing: zeros, not unknown.
+  return (
+    sumInterfaces(entries, notLoopback) ?? { rxBytes: 0, rxErrors: 0, txBytes: 0, txErrors: 0 }
+  );
 }
 
 function notLoopback(name: string): boolean {
