@@ -3,7 +3,16 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'ui/dist/**', '**/testdata/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'ui/dist/**',
+      '**/testdata/**',
+      'tmp/**',
+      'test-artifacts/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -3,17 +3,24 @@
 // CPU time from /proc every 10 s; reports RSS at minutes 1, 5, 10, 15, the growth between
 // minute 5 and the end, and the average CPU share of one core.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordResult } from './results.js';
 
 const minutes = Number(process.argv[2] ?? 15);
 const port = 18082 + Math.floor(Math.random() * 1000);
 const bin = fileURLToPath(new URL('../bin/heapster.js', import.meta.url));
-const child = spawn(process.execPath, [bin, '--metric_resolution=1s', `--heapster-port=${port}`], {
-  stdio: ['ignore', 'ignore', 'ignore'],
-  env: { ...process.env, HEAPSTER_LOG_LEVEL: 'warn' },
-});
+const dataDir = mkdtempSync(join(tmpdir(), 'heapster-bench-'));
+const child = spawn(
+  process.execPath,
+  [bin, '--metric_resolution=1s', `--heapster-port=${port}`, `--data_dir=${dataDir}`],
+  {
+    stdio: ['ignore', 'ignore', 'ignore'],
+    env: { ...process.env, HEAPSTER_LOG_LEVEL: 'warn' },
+  },
+);
 const pid = child.pid!;
 const CLK_TCK = 100;
 
@@ -42,6 +49,8 @@ const elapsedS = (Date.now() - t0) / 1000;
 // Sanity: the API answers with data.
 const nodes = await (await fetch(`http://127.0.0.1:${port}/api/v1/model/debug/allkeys`)).json();
 child.kill('SIGTERM');
+await new Promise((r) => child.once('exit', r));
+rmSync(dataDir, { recursive: true, force: true });
 
 const at = (m: number) => {
   const s = samples.reduce((best, x) =>

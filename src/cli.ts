@@ -8,9 +8,13 @@ import { createSource } from './sources/registry.js';
 import { createSink } from './sinks/registry.js';
 import { defaultProcessors } from './processors/index.js';
 import { MemoryStore } from './store/memory-store.js';
+import { createStore } from './store/create-store.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { QueuedSink } from './pipeline/sink-queue.js';
 import { createApiServer } from './api/server.js';
+import { loadApiTls } from './api/tls-auth.js';
+import type { ApiTlsOptions } from './api/tls-auth.js';
+import { clusterViewOf } from './sources/kubernetes/cluster-view.js';
 
 /** How stale the latest batch may be before /healthz fails: the original's 3 minutes, or three ticks if longer. */
 export function healthMaxDelayMs(cfg: Config): number {
@@ -24,7 +28,10 @@ type Subcommand = (argv: string[]) => Promise<number>;
  * Subcommands besides the main job, loaded on demand so the main job does not pay for them.
  * Add one line per subcommand.
  */
-const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {};
+const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
+  simulate: async () => (await import('./sim/simulate-command.js')).simulateCommand,
+  top: async () => (await import('./top/top-command.js')).topCommand,
+};
 
 /**
  * Entry point: `heapster [flags]` runs the main job (collect, process, store, serve, export)
@@ -60,7 +67,9 @@ async function runMain(cfg: Config): Promise<number> {
   const metrics = new SelfMetrics({ defaultMetrics: true });
   let sources: Source[];
   let sinks: Sink[];
+  let tls: ApiTlsOptions | undefined;
   try {
+    tls = loadApiTls(cfg);
     const ctx = {
       nodeName: cfg.nodeName,
       resolutionMs: cfg.metricResolutionMs,
@@ -76,9 +85,19 @@ async function runMain(cfg: Config): Promise<number> {
     }
     throw err;
   }
+  // A kubernetes source's discovery feeds the enrichers and the Metrics API.
+  const cluster = clusterViewOf(sources);
   const store = cfg.disableMetricSink
     ? undefined
-    : new MemoryStore({ retentionMs: cfg.storeRetentionMs });
+    : createStore(
+        {
+          dataDir: cfg.dataDir,
+          retentionRawMs: cfg.storeRetentionMs,
+          retentionMs: cfg.retentionMs,
+        },
+        metrics.registry,
+        componentLogger('store'),
+      );
   const queued = sinks.map(
     (s) =>
       new QueuedSink(s, {
@@ -90,7 +109,10 @@ async function runMain(cfg: Config): Promise<number> {
   );
   const pipeline = new Pipeline({
     sources,
-    processors: defaultProcessors(),
+    processors: defaultProcessors({
+      cluster,
+      labels: { separator: cfg.labelSeparator, ignore: cfg.ignoreLabels, store: cfg.storeLabels },
+    }),
     store,
     sinks: queued,
     resolutionMs: cfg.metricResolutionMs,
@@ -106,6 +128,9 @@ async function runMain(cfg: Config): Promise<number> {
     healthMaxDelayMs: healthMaxDelayMs(cfg),
     logger: componentLogger('api'),
     disableExport: cfg.disableExport,
+    historicalSource: cfg.historicalSource,
+    tls,
+    cluster,
   });
   try {
     await api.listen({ port: cfg.heapsterPort, host: cfg.listenIp || '::' });
@@ -116,6 +141,7 @@ async function runMain(cfg: Config): Promise<number> {
       `cannot serve the API on ${cfg.listenIp || '*'}:${cfg.heapsterPort}: ${message}`,
     );
     await pipeline.stop();
+    await store?.close();
     return 1;
   }
   logger.info(
@@ -141,9 +167,28 @@ async function runMain(cfg: Config): Promise<number> {
     process.on('SIGTERM', onSignal);
   });
   await pipeline.stop();
+  await closeSources(sources);
   await api.close();
   logger.info('stopped');
   return 0;
+}
+
+/** Releases what sources hold (informers, kubelet connections); errors are logged. */
+async function closeSources(sources: readonly Source[]): Promise<void> {
+  await Promise.all(
+    sources.map(async (s) => {
+      const close = (s as { close?: () => Promise<void> }).close;
+      if (typeof close !== 'function') return;
+      try {
+        await close.call(s);
+      } catch (err) {
+        componentLogger('main').warn(
+          { source: s.name, err: String(err) },
+          'closing a source failed',
+        );
+      }
+    }),
+  );
 }
 
 const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;

@@ -40,7 +40,7 @@ function server(s: MemoryStore) {
 }
 
 test('index page: title, resolution, latest batch, escaped entity links', async () => {
-  const res = await server(store()).inject({ url: '/' });
+  const res = await server(store()).inject({ url: '/plain' });
   assert.equal(res.statusCode, 200);
   assert.match(String(res.headers['content-type']), /^text\/html/);
   const html = res.body;

@@ -4,10 +4,17 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Store } from '../core/contracts.js';
 import type { Logger } from '../core/log.js';
 import type { SelfMetrics } from '../core/self-metrics.js';
+import { registerDashboardRoutes } from './dashboard.js';
 import { registerExportRoutes } from './export.js';
+import { registerFederateRoutes } from './federate.js';
 import { registerHealthRoutes } from './health.js';
 import { renderIndexPage } from './index-page.js';
 import { registerModelRoutes } from './model.js';
+import { isHistoryStore, registerHistoricalRoutes } from './historical.js';
+import { registerMetricsApiRoutes } from './metrics-api.js';
+import type { ApiTlsOptions } from './tls-auth.js';
+import { httpsServerOptions, registerClientCertCheck } from './tls-auth.js';
+import type { ClusterView } from '../sources/kubernetes/cluster-view.js';
 
 /** Dependencies of the HTTP API. Durations in ms. */
 export interface ApiServerDeps {
@@ -20,8 +27,14 @@ export interface ApiServerDeps {
   logger: Logger;
   /** `--disable_export`: `/api/v1/metric-export` answers `[]`. */
   disableExport?: boolean;
+  /** `--historical_source`: when set, the historical API is not served from the store. */
+  historicalSource?: string;
   /** Clock (ms since epoch), for tests. */
   now?: () => number;
+  /** Serve HTTPS (`--tls_cert`/`--tls_key`), with client-certificate checks when it has a CA. */
+  tls?: ApiTlsOptions;
+  /** Discovery caches of a kubernetes source, for the Metrics API. */
+  cluster?: ClusterView;
 }
 
 /** Responses at least this large are gzipped when the client accepts it. */
@@ -39,8 +52,8 @@ export function acceptsGzip(header: string): boolean {
 }
 
 /**
- * Builds the HTTP API (not listening; the caller calls `listen`): `/` (index page), the Model
- * API under `/api/v1/model`, `/api/v1/metric-export[-schema]`, `/healthz` and `/metrics`.
+ * Builds the HTTP API (not listening; the caller calls `listen`): `/` (web dashboard), `/plain`
+ * (plain index page), the Model API under `/api/v1/model`, `/api/v1/metric-export[-schema]`, `/healthz` and `/metrics`.
  * Trailing slashes are optional; responses ≥ 1 KiB are gzipped for clients that accept it.
  * Request logging is off (the API is polled); errors still go to `logger`.
  */
@@ -50,7 +63,9 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
-  });
+    ...(deps.tls ? { https: httpsServerOptions(deps.tls) } : {}),
+  }) as unknown as FastifyInstance;
+  if (deps.tls) registerClientCertCheck(app, deps.tls);
 
   app.addHook('onSend', async (req, reply, payload) => {
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
@@ -65,7 +80,7 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
     return gzipSync(payload);
   });
 
-  app.get('/', async (_req, reply) =>
+  app.get('/plain', async (_req, reply) =>
     reply
       .type('text/html; charset=utf-8')
       .send(renderIndexPage({ resolutionMs: deps.resolutionMs, latest: deps.store.latest() })),
@@ -78,5 +93,20 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
   });
   registerExportRoutes(app, { store: deps.store, disableExport: deps.disableExport ?? false });
   registerModelRoutes(app, { store: deps.store, now });
+  if (!deps.historicalSource && isHistoryStore(deps.store))
+    registerHistoricalRoutes(app, { store: deps.store, now });
+  registerMetricsApiRoutes(app, {
+    store: deps.store,
+    cluster: deps.cluster,
+    resolutionMs: deps.resolutionMs,
+    now,
+  });
+  registerDashboardRoutes(app, {
+    store: deps.store,
+    resolutionMs: deps.resolutionMs,
+    now,
+    logger: deps.logger,
+  });
+  registerFederateRoutes(app, { store: deps.store });
   return app;
 }

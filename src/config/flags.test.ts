@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
-import { helpText, parseFlags, VERSION } from './flags.js';
+import { defaultDataDir, helpText, parseFlags, VERSION } from './flags.js';
 import { ConfigError, type Config } from './types.js';
 
 const parse = (...argv: string[]): Config => parseFlags(argv, {});
@@ -44,7 +44,7 @@ describe('parseFlags defaults', () => {
     assert.equal(c.disableExport, false);
     assert.equal(c.sinkExportDataTimeoutMs, 20_000);
     assert.equal(c.disableMetricSink, false);
-    assert.equal(c.storeRetentionMs, 15 * 60_000);
+    assert.equal(c.storeRetentionMs, 24 * 3_600_000);
     assert.equal(c.scrapeOffsetMs, 5_000);
     assert.equal(c.scrapeTimeoutMs, 20_000);
     assert.equal(c.nodeName, hostname());
@@ -57,7 +57,7 @@ describe('parseFlags defaults', () => {
     assert.equal(c.metricResolutionMs, 1000);
     assert.equal(c.scrapeOffsetMs, 250);
     assert.equal(c.scrapeTimeoutMs, 1000);
-    assert.equal(c.storeRetentionMs, 15 * 60_000);
+    assert.equal(c.storeRetentionMs, 24 * 3_600_000);
   });
 
   it('derives scrape offset and timeout from a 60s resolution', () => {
@@ -73,7 +73,8 @@ describe('parseFlags defaults', () => {
   });
 
   it('grows the default retention to 2 x resolution', () => {
-    assert.equal(parse('--metric-resolution=10m').storeRetentionMs, 20 * 60_000);
+    assert.equal(parse('--metric-resolution=10m').storeRetentionMs, 24 * 3_600_000);
+    assert.equal(parse('--metric-resolution=24h').storeRetentionMs, 48 * 3_600_000);
   });
 });
 
@@ -386,7 +387,7 @@ describe('helpText and VERSION', () => {
     assert.match(text, /--metric-resolution=DURATION {2}\(default 1m0s\)/);
     assert.match(text, /--heapster-port=PORT {2}\(default 8082\)/);
     assert.match(text, /--sink-export-data-timeout=DURATION {2}\(default 20s\)/);
-    assert.match(text, /--store-retention=DURATION {2}\(default 15m0s\)/);
+    assert.match(text, /--store-retention=DURATION {2}\(default 24h\)/);
     assert.match(text, /--port/);
     assert.match(text, /key\[:url\]\[\?opts\]/);
     assert.match(text, /--source=local/);
@@ -395,5 +396,30 @@ describe('helpText and VERSION', () => {
     assert.match(text, /--sink=influxdb:http:\/\/localhost:8086\?db=k8s/);
     assert.match(text, /\$VAR/);
     assert.match(text, /ignored/);
+  });
+});
+
+describe('store flags', () => {
+  it('--data-dir: default per user, empty for memory only', () => {
+    assert.equal(defaultDataDir({ XDG_STATE_HOME: '/x/state', HOME: '/h' }).length > 0, true);
+    if (process.getuid?.() !== 0) {
+      assert.equal(defaultDataDir({ XDG_STATE_HOME: '/x/state' }), '/x/state/heapster');
+      assert.equal(defaultDataDir({ HOME: '/h' }), '/h/.local/state/heapster');
+    } else {
+      assert.equal(defaultDataDir({}), '/var/lib/heapster');
+    }
+    assert.equal(parse('--data_dir=').dataDir, '');
+    assert.equal(parse("--data_dir=''").dataDir, '');
+    assert.equal(parse('--data-dir=/tmp/h').dataDir, '/tmp/h');
+  });
+
+  it('--retention-raw and --retention accept days and keep retention >= raw', () => {
+    const c = parse('--retention_raw=2d', '--retention=30d');
+    assert.equal(c.storeRetentionMs, 2 * 86_400_000);
+    assert.equal(c.retentionMs, 30 * 86_400_000);
+    assert.equal(parse('--retention_raw=48h', '--retention=1h').retentionMs, 48 * 3_600_000);
+    assert.equal(parse().retentionMs, 30 * 86_400_000);
+    rejects(['--retention=soon'], /^--retention: "soon" is not a duration/);
+    rejects(['--metric-resolution=60s', '--retention-raw=1m'], /below 2 x --metric-resolution/);
   });
 });

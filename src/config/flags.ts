@@ -1,6 +1,7 @@
 // The command line of the main job: Heapster's flags (metrics/options/options.go) plus ours.
 import { createRequire } from 'node:module';
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDuration, parseDurationMs } from './duration.js';
 import { ConfigError, type Config } from './types.js';
@@ -28,7 +29,8 @@ interface FlagSpec {
 
 const DEFAULT_RESOLUTION_MS = 60_000;
 const MIN_RESOLUTION_MS = 1_000;
-const DEFAULT_RETENTION_MS = 15 * 60_000;
+const DEFAULT_RETENTION_MS = 24 * 3_600_000;
+const DEFAULT_ROLLUP_RETENTION_MS = 30 * 24 * 3_600_000;
 const MAX_SCRAPE_OFFSET_MS = 5_000;
 const MAX_SCRAPE_TIMEOUT_MS = 20_000;
 const DEFAULT_EXPORT_TIMEOUT_MS = 20_000;
@@ -198,11 +200,39 @@ const FLAGS: readonly FlagSpec[] = [
     name: 'store-retention',
     type: 'string',
     arg: 'DURATION',
-    def: formatDuration(DEFAULT_RETENTION_MS),
+    def: '24h',
+    group: 'ours',
+    help: 'Same as --retention-raw (kept for compatibility with earlier versions).',
+  },
+  {
+    name: 'data-dir',
+    type: 'string',
+    arg: 'DIR',
+    def: '$XDG_STATE_HOME/heapster, ~/.local/state/heapster, or /var/lib/heapster as root',
     group: 'ours',
     help:
-      'How long the in-memory store keeps every metric; at least 2 x --metric-resolution\n' +
-      '(the default grows to that). The original kept 15m of two metrics, ~2 points of others.',
+      'Where the embedded store keeps its history (WAL and compressed blocks); survives\n' +
+      "restarts and crashes. --data-dir='' keeps history in memory only.",
+  },
+  {
+    name: 'retention-raw',
+    type: 'string',
+    arg: 'DURATION',
+    def: '24h',
+    group: 'ours',
+    help:
+      'How long the store keeps every raw sample (at least 2 x --metric-resolution).\n' +
+      '--store-retention is an older spelling.',
+  },
+  {
+    name: 'retention',
+    type: 'string',
+    arg: 'DURATION',
+    def: '30d',
+    group: 'ours',
+    help:
+      'How long the store keeps per-hour roll-ups (min, max, sum, count); per-minute\n' +
+      'roll-ups are kept for the lesser of this and 7d. Raised to --retention-raw if below.',
   },
   {
     name: 'scrape-offset',
@@ -340,12 +370,14 @@ function explainParseError(argv: readonly string[], args: string[], err: unknown
   return new ConfigError(err instanceof Error ? err.message : String(err));
 }
 
-function durationFlag(occ: Occurrence): number {
+function durationFlag(occ: Occurrence, days = false): number {
+  const d = days ? /^(\d+(?:\.\d+)?)d$/.exec(occ.value) : null;
+  if (d) return Number(d[1]) * 86_400_000;
   try {
     return parseDurationMs(occ.value);
   } catch {
     throw new ConfigError(
-      `${occ.display}: ${JSON.stringify(occ.value)} is not a duration (examples: 60s, 1m, 500ms)`,
+      `${occ.display}: ${JSON.stringify(occ.value)} is not a duration (examples: 60s, 1m, 500ms${days ? ', 30d' : ''})`,
     );
   }
 }
@@ -441,11 +473,11 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     );
   }
 
-  const retentionFlag = last('store-retention');
+  const retentionFlag = last('retention-raw') ?? last('store-retention');
   const minRetentionMs = 2 * metricResolutionMs;
   let storeRetentionMs = Math.max(DEFAULT_RETENTION_MS, minRetentionMs);
   if (retentionFlag !== undefined) {
-    storeRetentionMs = durationFlag(retentionFlag);
+    storeRetentionMs = durationFlag(retentionFlag, retentionFlag.display.includes('raw'));
     if (storeRetentionMs < minRetentionMs) {
       throw new ConfigError(
         `${retentionFlag.display}: ${retentionFlag.value} is below 2 x --metric-resolution ` +
@@ -453,6 +485,20 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       );
     }
   }
+
+  const rollupFlag = last('retention');
+  const retentionMs = Math.max(
+    storeRetentionMs,
+    rollupFlag === undefined ? DEFAULT_ROLLUP_RETENTION_MS : durationFlag(rollupFlag, true),
+  );
+  const dataDirFlag = last('data-dir');
+  const dataDirText = dataDirFlag?.value.trim();
+  const dataDir =
+    dataDirText === undefined
+      ? defaultDataDir(env)
+      : dataDirText === "''" || dataDirText === '""'
+        ? ''
+        : dataDirText;
 
   const offsetFlag = last('scrape-offset');
   let scrapeOffsetMs = Math.min(MAX_SCRAPE_OFFSET_MS, metricResolutionMs / 4);
@@ -548,12 +594,25 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     sinkExportDataTimeoutMs,
     disableMetricSink: bool('disable-metric-sink'),
     storeRetentionMs,
+    retentionMs,
+    dataDir,
     scrapeOffsetMs,
     scrapeTimeoutMs,
     nodeName: nodeFlag?.value ?? hostname(),
     version: bool('version'),
     help: bool('help'),
   };
+}
+
+/**
+ * Default `--data-dir`: `$XDG_STATE_HOME/heapster`, else `~/.local/state/heapster`, or
+ * `/var/lib/heapster` when running as root.
+ */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (process.getuid?.() === 0) return '/var/lib/heapster';
+  const xdg = env.XDG_STATE_HOME ?? '';
+  if (xdg !== '') return join(xdg, 'heapster');
+  return join(env.HOME || homedir(), '.local', 'state', 'heapster');
 }
 
 function flagLines(group: FlagGroup): string[] {
@@ -606,7 +665,7 @@ export function helpText(): string {
     "    --source=kubernetes.summary_api:''      key only; '' (left by a manifest) is empty",
     '    --sink=log                              print every batch to the log',
     '    --sink=influxdb:http://localhost:8086?db=k8s   (syntax example; not available yet)',
-    '  Sources available now: local. Sinks available now: log (plus the in-memory store).',
+    '  Sources available now: local. Sinks available now: log (plus the embedded store).',
     '',
   ].join('\n');
 }

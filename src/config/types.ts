@@ -30,8 +30,12 @@ export interface Config {
   disableExport: boolean;
   sinkExportDataTimeoutMs: number;
   disableMetricSink: boolean;
-  /** How long the in-memory store keeps every metric (ours; default 15m). */
+  /** How long the store keeps raw samples (`--retention-raw`, alias `--store-retention`; default 24h). */
   storeRetentionMs: number;
+  /** How long the store keeps hourly roll-ups (`--retention`; default 30d, ≥ storeRetentionMs). */
+  retentionMs: number;
+  /** The store's data directory (`--data-dir`); '' = memory only. */
+  dataDir: string;
   /** Delay after the window end before scraping (ours; original hard-coded 5s). */
   scrapeOffsetMs: number;
   /** Per-source scrape timeout (ours; original hard-coded 20s). */

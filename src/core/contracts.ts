@@ -63,3 +63,44 @@ export interface Store {
   /** How long history is kept, in ms. */
   readonly retentionMs: number;
 }
+
+/** Aggregations of the historical API (§7.2): `…/metrics-aggregated/{aggregations}/…`. */
+export type Aggregation =
+  'average' | 'max' | 'min' | 'median' | 'count' | '50-perc' | '95-perc' | '99-perc';
+
+/** An aggregated query: `Query` cut into buckets of `stepMs` aligned to the epoch (like InfluxDB's `GROUP BY time(step)`). */
+export interface AggregateQuery extends Query {
+  /** Bucket length in ms, ≥ 1. */
+  readonly stepMs: number;
+}
+
+/**
+ * One bucket of an aggregated query: the values with time in [startMs, startMs + step). Buckets
+ * without values are left out. `exact` is false when the bucket came from a roll-up tier: then
+ * count, min, max and average are still exact (for steps that are multiples of the tier's
+ * resolution) but the median and percentiles are estimates (see the store's contract).
+ */
+export interface AggregateBucket {
+  readonly startMs: number;
+  readonly count: number;
+  readonly average: number;
+  readonly max: number;
+  readonly min: number;
+  readonly median: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly exact: boolean;
+}
+
+/**
+ * A store with long history: aggregated queries over raw data or roll-ups, every entity key
+ * with history, and `close` (flush and release files). Aggregated queries follow the same key,
+ * metric, labels and inclusive [startMs, endMs] rules as `query`.
+ */
+export interface HistoryStore extends Store {
+  queryAggregated(q: AggregateQuery): AggregateBucket[];
+  /** Keys of every entity with stored history (any tier), sorted. */
+  keys(): string[];
+  close(): Promise<void>;
+}

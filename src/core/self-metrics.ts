@@ -20,6 +20,24 @@ export class SelfMetrics {
   readonly exporterDurationMs: Histogram<'exporter'>;
   readonly exporterResults: Counter<'exporter' | 'result'>;
   readonly exporterLastTime: Gauge<'exporter'>;
+  /** Point sinks (sink runtime): points acknowledged by the backend. */
+  readonly sinkPointsWritten: Counter<'sink'>;
+  /** Points in requests that failed and were queued again for a retry. */
+  readonly sinkPointsRetried: Counter<'sink'>;
+  /** Points given up on: reason = queue_full | rejected | shutdown. */
+  readonly sinkPointsDropped: Counter<'sink' | 'reason'>;
+  /** Failed write requests (network error, timeout, non-2xx). */
+  readonly sinkWriteErrors: Counter<'sink'>;
+  /** Duration of one write request, ok or not. */
+  readonly sinkWriteDurationMs: Histogram<'sink'>;
+  /** Points waiting in the sink's queue (including requests in flight). */
+  readonly sinkQueuePoints: Gauge<'sink'>;
+  /** Time to append one processed batch to the embedded store, ms. */
+  readonly storeAppendDurationMs: Histogram<never>;
+  /** Last tick: wall time from the window's end to its batch being in the store, ms. */
+  readonly windowToStoredMs: Gauge<never>;
+  /** Last tick: the phases of the tick (scrape, process, store), ms. */
+  readonly lastTickPhaseMs: Gauge<'phase'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -106,6 +124,60 @@ export class SelfMetrics {
       name: 'heapster_exporter_last_time_seconds',
       help: 'Last time a sink exported a batch successfully (unix seconds)',
       labelNames: ['exporter'],
+      registers,
+    });
+    this.sinkPointsWritten = new Counter({
+      name: 'heapster_sink_points_written_total',
+      help: 'Points a sink wrote and the backend acknowledged',
+      labelNames: ['sink'],
+      registers,
+    });
+    this.sinkPointsRetried = new Counter({
+      name: 'heapster_sink_points_retried_total',
+      help: 'Points in write requests that failed and were queued again for a retry',
+      labelNames: ['sink'],
+      registers,
+    });
+    this.sinkPointsDropped = new Counter({
+      name: 'heapster_sink_points_dropped_total',
+      help: 'Points a sink gave up on, by reason (queue_full, rejected, shutdown)',
+      labelNames: ['sink', 'reason'],
+      registers,
+    });
+    this.sinkWriteErrors = new Counter({
+      name: 'heapster_sink_write_errors_total',
+      help: 'Write requests that failed (network error, timeout, non-2xx answer)',
+      labelNames: ['sink'],
+      registers,
+    });
+    this.sinkWriteDurationMs = new Histogram({
+      name: 'heapster_sink_write_duration_milliseconds',
+      help: 'Duration of one write request to a sink backend',
+      labelNames: ['sink'],
+      buckets: msBuckets,
+      registers,
+    });
+    this.sinkQueuePoints = new Gauge({
+      name: 'heapster_sink_queue_points',
+      help: 'Points waiting in a sink queue, including requests in flight',
+      labelNames: ['sink'],
+      registers,
+    });
+    this.storeAppendDurationMs = new Histogram({
+      name: 'heapster_store_append_duration_milliseconds',
+      help: 'Time to append one processed batch to the embedded store',
+      buckets: msBuckets,
+      registers,
+    });
+    this.windowToStoredMs = new Gauge({
+      name: 'heapster_tick_window_to_stored_milliseconds',
+      help: 'Last tick: wall time from the end of its window to its batch being stored',
+      registers,
+    });
+    this.lastTickPhaseMs = new Gauge({
+      name: 'heapster_tick_last_phase_milliseconds',
+      help: 'Last tick: duration of each phase (scrape, process, store)',
+      labelNames: ['phase'],
       registers,
     });
     if (opts.defaultMetrics)

@@ -8,7 +8,9 @@ import { SelfMetrics } from '../core/self-metrics.js';
 import { nodeKey } from '../core/keys.js';
 import { Pipeline } from './pipeline.js';
 import { nextTick } from './schedule.js';
-import { QueuedSink } from './sink-queue.js';
+import { PermanentWriteError, QueuedSink, backoffDelayMs } from './sink-queue.js';
+import type { ChunkedSink } from './sink-queue.js';
+import { pino } from 'pino';
 
 const logger = rootLogger.child({ test: 'pipeline' });
 logger.level = 'silent';
@@ -264,5 +266,262 @@ test('QueuedSink: a failing sink is counted as error and the next batch still go
       result: 'ok',
     }),
     1,
+  );
+});
+
+/** A batch of one node with 10 values (the point sinks below count 10 points per batch). */
+function tenPoints(timestampMs: number): Batch {
+  const b = emptyBatch(timestampMs);
+  const set = newMetricSet('node', { nodename: 'n' }, { scrapeTimeMs: timestampMs });
+  for (let i = 0; i < 10; i++) set.values.set(`custom/m${i}`, i);
+  b.sets.set(nodeKey('n'), set);
+  return b;
+}
+
+/** A point sink for runtime tests: one chunk of `points` per batch; `send` is scripted. */
+function pointSink(
+  name: string,
+  runtime: { capacityPoints: number; concurrency?: number; retryMaxDelayMs?: number },
+  send: (payload: number, signal: AbortSignal) => Promise<void>,
+  points = 10,
+): ChunkedSink<number> {
+  return {
+    name,
+    runtime: { concurrency: 1, retryMaxDelayMs: 100, ...runtime },
+    encode: (b) => [{ payload: b.timestampMs, points, timestampMs: b.timestampMs }],
+    send,
+    async write() {},
+    async close() {},
+  };
+}
+
+function captureLogger(): { logger: typeof logger; lines: () => string[] } {
+  const out: string[] = [];
+  const l = pino({ level: 'info' }, { write: (s: string) => out.push(s) });
+  return { logger: l, lines: () => out };
+}
+
+test('sink runtime: failed requests are retried with backoff until they succeed; each point is written once', async () => {
+  const metrics = new SelfMetrics();
+  const delivered: number[] = [];
+  let calls = 0;
+  const sink = pointSink('flaky', { capacityPoints: 1000 }, async (ts) => {
+    calls++;
+    if (calls <= 3) throw new Error('connection refused');
+    delivered.push(ts);
+  });
+  const q = new QueuedSink(sink, { capacity: 3, writeTimeoutMs: 1000, metrics, logger });
+  for (let i = 1; i <= 4; i++) await q.write(tenPoints(i));
+  await q.close();
+  assert.deepEqual(delivered, [1, 2, 3, 4]);
+  assert.equal(calls, 7);
+  assert.equal(
+    await metricValue(metrics, 'heapster_sink_points_written_total', { sink: 'flaky' }),
+    40,
+  );
+  assert.equal(
+    await metricValue(metrics, 'heapster_sink_points_retried_total', { sink: 'flaky' }),
+    30,
+  );
+  assert.equal(
+    await metricValue(metrics, 'heapster_sink_write_errors_total', { sink: 'flaky' }),
+    3,
+  );
+  assert.equal(await metricValue(metrics, 'heapster_sink_queue_points', { sink: 'flaky' }), 0);
+});
+
+test('sink runtime: a full queue drops the oldest points, counts them and logs the sink and count', async () => {
+  const metrics = new SelfMetrics();
+  const cap = captureLogger();
+  let up = false;
+  const delivered: number[] = [];
+  const sink = pointSink('down', { capacityPoints: 30 }, async (ts) => {
+    if (!up) throw new Error('down');
+    delivered.push(ts);
+  });
+  const q = new QueuedSink(sink, {
+    capacity: 3,
+    writeTimeoutMs: 1000,
+    metrics,
+    logger: cap.logger,
+  });
+  for (let i = 1; i <= 6; i++) await q.write(tenPoints(i * 1000));
+  assert.ok(q.queuedPoints <= 30);
+  up = true;
+  await q.close();
+  assert.deepEqual(delivered, [4000, 5000, 6000]);
+  assert.equal(
+    await metricValue(metrics, 'heapster_sink_points_dropped_total', {
+      sink: 'down',
+      reason: 'queue_full',
+    }),
+    30,
+  );
+  const drops = cap.lines().filter((l) => l.includes('queue full'));
+  assert.equal(drops.length, 3);
+  assert.match(
+    drops[0],
+    /sink down: queue full \(capacity 30 points\), dropped the 10 oldest points/,
+  );
+});
+
+test('sink runtime: a dead sink never delays the writer or another sink; each request times out', async () => {
+  const metrics = new SelfMetrics();
+  const hung = pointSink(
+    'hung',
+    { capacityPoints: 100 },
+    (_ts, signal) =>
+      new Promise<void>((_, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason)),
+      ),
+  );
+  const fastGot: number[] = [];
+  const fast = pointSink('fast', { capacityPoints: 100 }, async (ts) => {
+    fastGot.push(ts);
+  });
+  const qHung = new QueuedSink(hung, {
+    capacity: 3,
+    writeTimeoutMs: 50,
+    flushTimeoutMs: 300,
+    metrics,
+    logger,
+  });
+  const qFast = new QueuedSink(fast, { capacity: 3, writeTimeoutMs: 50, metrics, logger });
+  const t0 = performance.now();
+  for (let i = 1; i <= 3; i++)
+    await Promise.all([qHung.write(tenPoints(i)), qFast.write(tenPoints(i))]);
+  assert.ok(performance.now() - t0 < 50, 'write only enqueues');
+  await qFast.close();
+  assert.deepEqual(fastGot, [1, 2, 3]);
+  await qHung.close();
+  assert.ok(
+    (await metricValue(metrics, 'heapster_sink_write_errors_total', { sink: 'hung' })) >= 2,
+  );
+  assert.equal(
+    await metricValue(metrics, 'heapster_sink_points_dropped_total', {
+      sink: 'hung',
+      reason: 'shutdown',
+    }),
+    30,
+  );
+  assert.equal(
+    await metricValue(metrics, 'heapster_sink_points_written_total', { sink: 'hung' }),
+    0,
+  );
+});
+
+test('sink runtime: a rejected chunk (PermanentWriteError) is dropped and counted, not retried', async () => {
+  const metrics = new SelfMetrics();
+  let calls = 0;
+  const sink = pointSink('picky', { capacityPoints: 100 }, async (ts) => {
+    calls++;
+    if (ts === 1) throw new PermanentWriteError('HTTP 400: field type conflict');
+  });
+  const q = new QueuedSink(sink, { capacity: 3, writeTimeoutMs: 1000, metrics, logger });
+  await q.write(tenPoints(1));
+  await q.write(tenPoints(2));
+  await q.close();
+  assert.equal(calls, 2);
+  assert.equal(
+    await metricValue(metrics, 'heapster_sink_points_dropped_total', {
+      sink: 'picky',
+      reason: 'rejected',
+    }),
+    10,
+  );
+  assert.equal(
+    await metricValue(metrics, 'heapster_sink_points_written_total', { sink: 'picky' }),
+    10,
+  );
+});
+
+test('sink runtime: concurrency bounds requests in flight', async () => {
+  const metrics = new SelfMetrics();
+  let inFlight = 0;
+  let most = 0;
+  const sink = pointSink('par', { capacityPoints: 1000, concurrency: 3 }, async () => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    await new Promise((r) => setTimeout(r, 20));
+    inFlight--;
+  });
+  const q = new QueuedSink(sink, { capacity: 3, writeTimeoutMs: 1000, metrics, logger });
+  for (let i = 1; i <= 10; i++) await q.write(tenPoints(i));
+  await q.close();
+  assert.equal(most, 3);
+  assert.equal(
+    await metricValue(metrics, 'heapster_sink_points_written_total', { sink: 'par' }),
+    100,
+  );
+});
+
+test('backoffDelayMs doubles from 500 ms up to the cap, with jitter in [0.5, 1)', () => {
+  assert.equal(
+    backoffDelayMs(1, 30_000, () => 0),
+    250,
+  );
+  assert.equal(
+    backoffDelayMs(2, 30_000, () => 0.5),
+    750,
+  );
+  assert.equal(
+    backoffDelayMs(3, 30_000, () => 0),
+    1000,
+  );
+  assert.equal(
+    backoffDelayMs(20, 30_000, () => 0),
+    15_000,
+  );
+  assert.ok(backoffDelayMs(20, 30_000, () => 0.999999) < 30_000);
+});
+
+test('sink runtime: batches are encoded chunk by chunk when sent; the newest batch is kept whole even above capacity', async () => {
+  const metrics = new SelfMetrics();
+  const cap = captureLogger();
+  let encoded = 0;
+  const sent: string[] = [];
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (open = r));
+  const sink: ChunkedSink<string> = {
+    name: 'lazy',
+    runtime: { capacityPoints: 5, concurrency: 1, retryMaxDelayMs: 100 },
+    *encode(b) {
+      for (let i = 0; i < 2; i++) {
+        encoded++;
+        yield { payload: `${b.timestampMs}/${i}`, points: 5, timestampMs: b.timestampMs };
+      }
+    },
+    async send(p) {
+      await gate;
+      sent.push(p);
+    },
+    async write() {},
+    async close() {},
+  };
+  const q = new QueuedSink(sink, {
+    capacity: 3,
+    writeTimeoutMs: 1000,
+    metrics,
+    logger: cap.logger,
+  });
+  await q.write(tenPoints(1));
+  // The first chunk was pulled for sending at once; the second waits unencoded.
+  assert.equal(encoded, 1);
+  assert.equal(q.queuedPoints, 10);
+  await q.write(tenPoints(2)); // batch 1's unsent half is dropped for batch 2, which is kept whole
+  open();
+  await q.close();
+  assert.deepEqual(sent, ['1/0', '2/0', '2/1']);
+  assert.equal(
+    await metricValue(metrics, 'heapster_sink_points_dropped_total', {
+      sink: 'lazy',
+      reason: 'queue_full',
+    }),
+    5,
+  );
+  assert.ok(
+    cap
+      .lines()
+      .some((l) => l.includes('one batch has 10 points, more than the queue capacity of 5')),
   );
 });

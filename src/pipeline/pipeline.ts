@@ -96,6 +96,8 @@ export class Pipeline {
         logger,
         signal: this.abort.signal,
       });
+      const scrapedAt = performance.now();
+      metrics.lastTickPhaseMs.set({ phase: 'scrape' }, scrapedAt - started);
       let batch = scraped;
       for (const p of this.opts.processors) {
         const t0 = performance.now();
@@ -114,7 +116,15 @@ export class Pipeline {
       }
       metrics.pointsPerTick.set(countPoints(batch));
       metrics.setsPerTick.set(batch.sets.size);
-      this.opts.store?.append(batch);
+      const processedAt = performance.now();
+      metrics.lastTickPhaseMs.set({ phase: 'process' }, processedAt - scrapedAt);
+      if (this.opts.store) {
+        this.opts.store.append(batch);
+        const storeMs = performance.now() - processedAt;
+        metrics.storeAppendDurationMs.observe(storeMs);
+        metrics.lastTickPhaseMs.set({ phase: 'store' }, storeMs);
+      }
+      metrics.windowToStoredMs.set(this.now() - window.endMs);
       await Promise.all(
         this.opts.sinks.map(async (s) => {
           try {

@@ -6,6 +6,11 @@ import { createNodeUtilization } from './node-utilization.js';
 import { createPodAggregator } from './pod-aggregator.js';
 import { RateCalculator } from './rate-calculator.js';
 import type { RateCalculatorOptions } from './rate-calculator.js';
+import type { ClusterView } from '../sources/kubernetes/cluster-view.js';
+import type { LabelCopyOptions } from './label-copier.js';
+import { createNamespaceEnricher } from './namespace-enricher.js';
+import { createNodeAutoscalingEnricher } from './node-autoscaling-enricher.js';
+import { createPodEnricher } from './pod-enricher.js';
 
 export { RateCalculator, DEFAULT_RATE_MAX_AGE_MS } from './rate-calculator.js';
 export type { RateCalculatorOptions } from './rate-calculator.js';
@@ -18,25 +23,33 @@ export { createNodeUtilization, NODE_RATIO_RESOURCES } from './node-utilization.
 /** Options of the default processor chain. */
 export interface DefaultProcessorsOptions {
   readonly rate?: RateCalculatorOptions;
+  /** Nodes, pods and namespaces of a cluster: enables the Kubernetes enrichers. */
+  readonly cluster?: ClusterView;
+  /** `--label_separator`, `--ignore_label`, `--store_label` for the enrichers. */
+  readonly labels?: LabelCopyOptions;
 }
 
 /**
- * The processor chain in Heapster's order (§6): rate calculator, pod aggregator, namespace
- * aggregator, node aggregator, cluster aggregator, node utilization. Each call returns new
+ * The processor chain in Heapster's order (§6): rate calculator, [pod-based enricher,
+ * namespace-based enricher], pod aggregator, namespace aggregator, node aggregator, cluster
+ * aggregator, [node autoscaling enricher (capacity, allocatable, node labels)], node
+ * utilization; the bracketed ones only with a cluster view. Each call returns new
  * instances (the rate calculator holds state across ticks). Throws ConfigError on invalid
  * options.
  */
 export function defaultProcessors(opts: DefaultProcessorsOptions = {}): Processor[] {
+  const cluster = opts.cluster;
+  const labels = opts.labels ?? {};
   return [
     new RateCalculator(opts.rate),
-    // Kubernetes enrichers slot in here, after rates and before the pod aggregator (§6):
-    // pod_based_enricher (pod_id, labels, requests/limits, stub sets), then
-    // namespace_based_enricher (namespace_id). The node autoscaling enricher's
-    // capacity/allocatable must run before node utilization.
+    ...(cluster
+      ? [createPodEnricher({ ...labels, cluster }), createNamespaceEnricher(cluster)]
+      : []),
     createPodAggregator(),
     createNamespaceAggregator(),
     createNodeAggregator(),
     createClusterAggregator(),
+    ...(cluster ? [createNodeAutoscalingEnricher({ ...labels, cluster })] : []),
     createNodeUtilization(),
   ];
 }

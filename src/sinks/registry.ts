@@ -4,6 +4,11 @@ import { checkOptions } from '../config/uri.js';
 import type { Sink } from '../core/contracts.js';
 import type { Logger } from '../core/log.js';
 import { LogSink } from './log-sink.js';
+import { createInfluxdbSink } from './influxdb-sink.js';
+import { createPrometheusSink } from './prometheus-sink.js';
+import { createGraphiteSink } from './graphite-sink.js';
+import { createOpentsdbSink } from './opentsdb-sink.js';
+import { createStatsdSink } from './statsd-sink.js';
 
 /** What a sink factory may use besides its URI. Durations in ms. */
 export interface SinkContext {
@@ -23,6 +28,11 @@ function createLogSink(uri: ParsedUri): Sink {
 /** The sink registry: `--sink` key → factory. */
 export const SINK_FACTORIES: ReadonlyMap<string, SinkFactory> = new Map<string, SinkFactory>([
   ['log', createLogSink],
+  ['influxdb', createInfluxdbSink],
+  ['prometheus', createPrometheusSink],
+  ['graphite', createGraphiteSink],
+  ['opentsdb', createOpentsdbSink],
+  ['statsd', createStatsdSink],
 ]);
 
 /**

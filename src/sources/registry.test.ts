@@ -24,14 +24,20 @@ const ctx = { nodeName: 'vm', logger: rootLogger.child({ level: 'silent' }), res
 
 describe('createSource', () => {
   it('knows local', () => {
-    assert.deepEqual(knownSources(), ['local']);
+    assert.deepEqual(knownSources(), [
+      'kubernetes',
+      'kubernetes.resource_api',
+      'kubernetes.summary_api',
+      'local',
+    ]);
     assert.equal(createSource(uri('local'), ctx).name, 'local');
   });
 
   it('unknown key: names the flag value and lists known sources', () => {
     assert.throws(() => createSource(uri('foo'), ctx), {
       name: 'ConfigError',
-      message: '--source=foo: unknown source "foo" (known: local)',
+      message:
+        '--source=foo: unknown source "foo" (known: kubernetes, kubernetes.resource_api, kubernetes.summary_api, local)',
     });
     assert.throws(() => createSource(uri('toString'), ctx), ConfigError);
   });

@@ -5,6 +5,8 @@ import { ConfigError } from '../config/types.js';
 import type { Source } from '../core/contracts.js';
 import type { Logger } from '../core/log.js';
 import { createLocalSource } from './local-source.js';
+import { createKubernetesSource } from './kubernetes/create.js';
+import { KUBERNETES_OPTIONS } from './kubernetes/options.js';
 
 /** What every source factory gets besides its URI. */
 export interface SourceFactoryContext {
@@ -24,7 +26,20 @@ interface SourceKind {
 
 const FLAG = '--source';
 
+/** Kubernetes sources: the scrape timeout bounds the kubelet timeout's default. */
+const k8s = (endpoint: 'summary' | 'cadvisor' | 'resource'): SourceKind => ({
+  options: KUBERNETES_OPTIONS,
+  create: (uri, ctx) =>
+    createKubernetesSource(uri, endpoint, {
+      logger: ctx.logger.child({ component: `source-${uri.key}` }),
+      scrapeTimeoutMs: Math.min(20_000, ctx.resolutionMs),
+    }),
+});
+
 const SOURCES: Readonly<Record<string, SourceKind>> = {
+  kubernetes: k8s('cadvisor'),
+  'kubernetes.summary_api': k8s('summary'),
+  'kubernetes.resource_api': k8s('resource'),
   local: {
     options: ['procRoot', 'sysRoot', 'cgroupRoot', 'nodeName'],
     create(uri, ctx) {

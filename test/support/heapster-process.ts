@@ -24,9 +24,11 @@ export async function startHeapster(
   opts: { waitHealthy?: boolean } = {},
 ): Promise<HeapsterProcess> {
   const port = await freePort();
+  // Keep tests out of the user's data dir: memory only unless the test picks a directory.
+  const dataDir = args.some((a) => /^--data[-_]dir(=|$)/.test(a)) ? [] : ['--data_dir='];
   const child = spawn(
     process.execPath,
-    [BIN, `--heapster-port=${port}`, '--listen-ip=127.0.0.1', ...args],
+    [BIN, `--heapster-port=${port}`, '--listen-ip=127.0.0.1', ...dataDir, ...args],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, HEAPSTER_LOG_LEVEL: 'info' },

@@ -1,0 +1,194 @@
+// The kubernetes sources: discover nodes, scrape every Ready node's kubelet in parallel.
+import { readFileSync } from 'node:fs';
+import type { Batch } from '../../core/batch.js';
+import { emptyBatch } from '../../core/batch.js';
+import type { Source, Window } from '../../core/contracts.js';
+import type { Logger } from '../../core/log.js';
+import { ConfigError } from '../../config/types.js';
+import { cadvisorToSets } from './cadvisor-parser.js';
+import type { ClusterView, HasClusterView, NodeInfo } from './cluster-view.js';
+import { KubernetesDiscovery } from './discovery.js';
+import type { ClusterAccess } from './kube-config.js';
+import { KubeletClient } from './kubelet-client.js';
+import type { NodeIdentity } from './node-identity.js';
+import type { KubeletEndpoint, KubernetesSourceOptions } from './options.js';
+import { resourceToSets } from './resource-parser.js';
+import { summaryToSets } from './summary-parser.js';
+
+const PATHS: Readonly<Record<KubeletEndpoint, string>> = {
+  summary: '/stats/summary',
+  cadvisor: '/metrics/cadvisor',
+  resource: '/metrics/resource',
+};
+
+const SOURCE_NAMES: Readonly<Record<KubeletEndpoint, string>> = {
+  summary: 'kubernetes.summary_api',
+  cadvisor: 'kubernetes',
+  resource: 'kubernetes.resource_api',
+};
+
+/** A node to scrape: identity plus the address chosen by the preferred address types. */
+export interface KubeletTarget extends NodeIdentity {
+  readonly address: string;
+  readonly schedulable: boolean;
+}
+
+/**
+ * The node's kubelet address by the first preferred type it has, undefined when none. The
+ * `hostname` label is the node's Hostname address, else its name; `host_id` is
+ * `spec.externalID`/`providerID`, else the `hostIdAnnotation` annotation.
+ */
+export function kubeletTarget(
+  node: NodeInfo,
+  addressTypes: readonly string[],
+  hostIdAnnotation: string,
+): KubeletTarget | undefined {
+  let address: string | undefined;
+  for (const t of addressTypes) {
+    address = node.addresses.find((a) => a.type === t && a.address !== '')?.address;
+    if (address !== undefined) break;
+  }
+  if (address === undefined) return undefined;
+  const hostname = node.addresses.find((a) => a.type === 'Hostname')?.address || node.name;
+  const hostId =
+    node.externalId || (hostIdAnnotation ? (node.annotations[hostIdAnnotation] ?? '') : '');
+  return { nodeName: node.name, hostname, hostId, address, schedulable: !node.unschedulable };
+}
+
+/** Outcome counts of the last scrape (tests, logs). */
+export interface ScrapeStats {
+  nodes: number;
+  ok: number;
+  failed: number;
+  skippedNotReady: number;
+  errors: string[];
+}
+
+/**
+ * A kubernetes source (`kubernetes`, `kubernetes.summary_api`, `kubernetes.resource_api`):
+ * on each scrape, waits (within the scrape's signal) for the first discovery lists, then
+ * fetches every Ready node's kubelet endpoint in parallel (each request bounded by
+ * `kubeletTimeoutMs`) and merges what parsed. A node that fails, times out or answers
+ * malformed data is missing from this tick's batch only; failures are logged in one line
+ * per tick. Rejects only when the scrape is aborted before discovery synced.
+ */
+export class KubeletSource implements Source, HasClusterView {
+  readonly name: string;
+  readonly cluster: ClusterView;
+  lastStats: ScrapeStats = { nodes: 0, ok: 0, failed: 0, skippedNotReady: 0, errors: [] };
+  private readonly discovery: KubernetesDiscovery;
+  private readonly client: KubeletClient;
+
+  constructor(
+    private readonly opts: KubernetesSourceOptions,
+    access: ClusterAccess,
+    private readonly logger: Logger,
+    discovery?: KubernetesDiscovery,
+  ) {
+    this.name = SOURCE_NAMES[opts.endpoint];
+    this.discovery =
+      discovery ?? new KubernetesDiscovery({ kubeConfig: access.kubeConfig, logger });
+    this.cluster = this.discovery;
+    let caPem = access.caPem;
+    if (opts.kubeletCaFile !== '') {
+      try {
+        caPem = readFileSync(opts.kubeletCaFile);
+      } catch (err) {
+        throw new ConfigError(
+          `--source: option "kubeletCaFile": cannot read ${opts.kubeletCaFile}: ${(err as Error).message}`,
+        );
+      }
+    }
+    this.client = new KubeletClient({
+      port: opts.kubeletPort,
+      https: opts.kubeletHttps,
+      caPem,
+      // `insecure=true` with no kubelet CA keeps the original's meaning: no verification.
+      insecureTls: opts.kubeletInsecureTls || (opts.insecure && opts.kubeletCaFile === ''),
+      token: access.token,
+      timeoutMs: opts.kubeletTimeoutMs,
+    });
+    if (discovery === undefined) this.discovery.start();
+  }
+
+  async scrape(window: Window, signal: AbortSignal): Promise<Batch> {
+    if (!this.discovery.synced()) {
+      const ok = await this.discovery.waitForSync(this.opts.kubeletTimeoutMs, signal);
+      if (!ok) throw new Error('the API server has not answered the first node/pod lists yet');
+    }
+    const batch = emptyBatch(window.endMs);
+    const stats: ScrapeStats = { nodes: 0, ok: 0, failed: 0, skippedNotReady: 0, errors: [] };
+    const jobs: Promise<void>[] = [];
+    for (const node of this.discovery.nodes()) {
+      if (!node.ready) {
+        stats.skippedNotReady++;
+        continue;
+      }
+      const target = kubeletTarget(node, this.opts.addressTypes, this.opts.hostIdAnnotation);
+      if (target === undefined) {
+        stats.failed++;
+        stats.errors.push(
+          `node ${node.name}: no address of type ${this.opts.addressTypes.join('/')} (option kubeletPreferredAddressTypes)`,
+        );
+        continue;
+      }
+      stats.nodes++;
+      jobs.push(this.scrapeNode(target, batch, signal, stats));
+    }
+    await Promise.all(jobs);
+    this.lastStats = stats;
+    if (stats.failed > 0) {
+      this.logger.warn(
+        { failed: stats.failed, ok: stats.ok, errors: stats.errors.slice(0, 5) },
+        `${this.name}: ${stats.failed} node(s) missing from this tick (${stats.ok} scraped); first: ${stats.errors[0] ?? ''}`,
+      );
+    }
+    return batch;
+  }
+
+  /** Stops discovery and closes kubelet connections. */
+  async close(): Promise<void> {
+    await Promise.all([this.discovery.stop(), this.client.close()]);
+  }
+
+  private async scrapeNode(
+    target: KubeletTarget,
+    batch: Batch,
+    signal: AbortSignal,
+    stats: ScrapeStats,
+  ): Promise<void> {
+    try {
+      const text = await this.client.get(
+        target.address,
+        PATHS[this.opts.endpoint],
+        target.nodeName,
+        signal,
+      );
+      const now = Date.now();
+      // Parse into a node-local batch so a malformed answer adds nothing.
+      const local = emptyBatch(batch.timestampMs);
+      try {
+        switch (this.opts.endpoint) {
+          case 'summary':
+            summaryToSets(JSON.parse(text), target, now, local);
+            break;
+          case 'cadvisor':
+            cadvisorToSets(text, target, now, local, target.schedulable);
+            break;
+          case 'resource':
+            resourceToSets(text, target, now, local);
+            break;
+        }
+      } catch (err) {
+        throw new Error(
+          `node ${target.nodeName}: malformed ${PATHS[this.opts.endpoint]} answer: ${(err as Error).message}`,
+        );
+      }
+      for (const [k, v] of local.sets) batch.sets.set(k, v);
+      stats.ok++;
+    } catch (err) {
+      stats.failed++;
+      stats.errors.push((err as Error).message);
+    }
+  }
+}

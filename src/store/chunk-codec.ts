@@ -1,0 +1,744 @@
+// Gorilla-style chunk encoding (Pelkonen et al., VLDB 2015; Prometheus' XOR chunks), in columns
+// that share one bit stream: delta-of-delta timestamps, and value columns that are either
+// integers (exact: delta or delta-of-delta of the value divided by the chunk's common step,
+// with an adaptive bit width) or XOR of the IEEE-754 bits (exact for every double, including
+// NaN, ±Infinity and -0). An integer column that meets a non-integer switches to XOR in place.
+// Raw chunks: time + one value column. Roll-up chunks: time, count, sum, and min/max only for
+// records where they differ from the sum (so a one-sample record costs what a raw sample does).
+
+/** Integers with |v| below this are encoded as integers: their deltas stay exact. */
+const INT_LIMIT = 2 ** 50;
+const TWO32 = 2 ** 32;
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+// Index of the high word of a float64 in `u32` (little-endian machines: 1).
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+const LO = 1 - HI;
+
+/** True when a value can be stored by an integer column (exactly, including its sign). */
+export function isIntEncodable(v: number): boolean {
+  return Number.isInteger(v) && v > -INT_LIMIT && v < INT_LIMIT && !Object.is(v, -0);
+}
+
+/** True when a timestamp (ms) can be stored in a chunk: an integer with |t| < 2^50. */
+export function isEncodableTime(t: number): boolean {
+  return Number.isInteger(t) && t > -INT_LIMIT && t < INT_LIMIT;
+}
+
+function ctz32(x: number): number {
+  return x === 0 ? 32 : 31 - Math.clz32(x & -x);
+}
+
+function zigzag(n: number): number {
+  return n >= 0 ? n * 2 : -n * 2 - 1;
+}
+
+function unzigzag(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
+/** Bit length of a non-negative integer below 2^53 (0 for 0). */
+function bitLen(z: number): number {
+  return z < TWO32 ? 32 - Math.clz32(z) : 64 - Math.clz32(Math.floor(z / TWO32));
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) {
+    const r = a % b;
+    a = b;
+    b = r;
+  }
+  return a;
+}
+
+/** A growable bit stream, most significant bit first. */
+class BitWriter {
+  buf: Uint8Array;
+  bitPos = 0;
+
+  constructor(initialBytes: number) {
+    this.buf = new Uint8Array(initialBytes);
+  }
+
+  /** Writes the low n bits of v (1 ≤ n ≤ 32). */
+  write(v: number, n: number): void {
+    const pos = this.bitPos;
+    // Room for 5 more bytes than needed: the fast path below touches 4 bytes.
+    if ((pos >>> 3) + 9 > this.buf.length) this.grow();
+    this.bitPos = pos + n;
+    // The buffer is zero-filled past bitPos: zeros only move the position.
+    if (v === 0) return;
+    const off = pos & 7;
+    const buf = this.buf;
+    const i = pos >>> 3;
+    if (n + off > 32) {
+      // Split: the high n-8 bits, then the low 8.
+      this.bitPos = pos;
+      this.write(v >>> 8, n - 8);
+      this.write(v & 255, 8);
+      return;
+    }
+    const bits = n === 32 ? v >>> 0 : (v & ((1 << n) - 1)) >>> 0;
+    const x = (n === 32 ? bits : (bits << (32 - n)) >>> 0) >>> off;
+    buf[i] |= x >>> 24;
+    buf[i + 1] |= (x >>> 16) & 255;
+    buf[i + 2] |= (x >>> 8) & 255;
+    buf[i + 3] |= x & 255;
+  }
+
+  /** Writes one 0 bit. */
+  zero(): void {
+    if ((this.bitPos >>> 3) + 9 > this.buf.length) this.grow();
+    this.bitPos++;
+  }
+
+  private grow(): void {
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, 16));
+    grown.set(this.buf);
+    this.buf = grown;
+  }
+
+  /** Writes the low n bits of a non-negative integer z < 2^53 (0 ≤ n ≤ 53). */
+  writeWide(z: number, n: number): void {
+    if (n > 32) {
+      this.write(Math.floor(z / TWO32), n - 32);
+      this.write(z >>> 0, 32);
+    } else if (n > 0) this.write(z >>> 0, n);
+  }
+
+  /** Zigzagged delta-of-delta z (0 ≤ z < 2^53) in Gorilla-like buckets (timestamps). */
+  writeDod(z: number): void {
+    if (z === 0) this.write(0, 1);
+    else if (z < 128) this.write((2 << 7) | z, 9);
+    else if (z < 4096) this.write((6 << 12) | z, 15);
+    else if (z < 1048576) this.write((14 << 20) | z, 24);
+    else if (z < TWO32) {
+      this.write(30, 5);
+      this.write(z >>> 0, 32);
+    } else {
+      this.write(31, 5);
+      this.write(Math.floor(z / TWO32), 21);
+      this.write(z >>> 0, 32);
+    }
+  }
+
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, (this.bitPos + 7) >>> 3);
+  }
+}
+
+/** Reads bits most significant first; past the end it reads zeros and `check()` throws. */
+class BitReader {
+  pos = 0;
+  private readonly limit: number;
+
+  constructor(private readonly buf: Uint8Array) {
+    this.limit = buf.length * 8;
+  }
+
+  /** Reads n bits (1 ≤ n ≤ 32) as an unsigned number. */
+  read(n: number): number {
+    let out = 0;
+    let pos = this.pos;
+    const buf = this.buf;
+    while (n > 0) {
+      const avail = 8 - (pos & 7);
+      const take = n < avail ? n : avail;
+      const byte = buf[pos >>> 3] ?? 0;
+      const bits = (byte >>> (avail - take)) & ((1 << take) - 1);
+      out = out * (1 << take) + bits;
+      pos += take;
+      n -= take;
+    }
+    this.pos = pos;
+    return out;
+  }
+
+  readWide(n: number): number {
+    if (n > 32) {
+      const hi = this.read(n - 32);
+      return hi * TWO32 + this.read(32);
+    }
+    return n > 0 ? this.read(n) : 0;
+  }
+
+  readDod(): number {
+    if (this.read(1) === 0) return 0;
+    if (this.read(1) === 0) return this.read(7);
+    if (this.read(1) === 0) return this.read(12);
+    if (this.read(1) === 0) return this.read(20);
+    if (this.read(1) === 0) return this.read(32);
+    const hi = this.read(21);
+    return hi * TWO32 + this.read(32);
+  }
+
+  check(): void {
+    if (this.pos > this.limit) {
+      throw new RangeError(`chunk truncated: needed ${this.pos} bits, have ${this.limit}`);
+    }
+  }
+}
+
+/** Integer column layout, chosen per chunk (streaming chunks: dod, step 1). */
+interface IntLayout {
+  /** True: delta-of-delta of the values; false: delta. */
+  dod: boolean;
+  /** Every delta is a multiple of this (≥ 1). */
+  step: number;
+  /** Values are stored multiplied by this integer (≥ 1): rates over a whole number of seconds. */
+  div: number;
+}
+
+const STREAM_LAYOUT: IntLayout = { dod: true, step: 1, div: 1 };
+
+/**
+ * State of one value column (encoder and decoder alike). Int mode: `prev` value, `prevD` last
+ * delta / step, `width` of the last explicit code. Float mode: previous bits and XOR window.
+ */
+class Column {
+  started = false;
+  intMode = true;
+  dod = true;
+  step = 1;
+  div = 1;
+  prev = 0;
+  prevD = 0;
+  width = 0;
+  prevHi = 0;
+  prevLo = 0;
+  leading = -1;
+  trailing = 0;
+  /** Decoder: significant bits of the current XOR window. */
+  sig = 64;
+
+  /** Appends v (the first call writes the column header). */
+  put(w: BitWriter, v: number, layout: IntLayout): void {
+    if (!this.started) {
+      this.started = true;
+      if (isIntEncodable(v)) {
+        this.intMode = true;
+        this.dod = layout.dod;
+        this.step = layout.step;
+        w.write(layout.dod ? 3 : 2, 2); // '1' int, then the order bit
+        if (layout.step === 1) w.write(0, 1);
+        else {
+          w.write(1, 1);
+          w.writeDod(layout.step);
+        }
+        if (layout.div === 1) w.write(0, 1);
+        else {
+          w.write(1, 1);
+          w.writeDod(layout.div);
+        }
+        w.writeDod(zigzag(v));
+        this.prev = v;
+      } else {
+        this.intMode = false;
+        w.write(0, 1);
+        this.startFloat(w, v);
+      }
+      return;
+    }
+    if (this.intMode) {
+      const d = (v - this.prev) / this.step;
+      if (!isIntEncodable(v) || !Number.isInteger(d)) {
+        w.write(7, 3); // '111': escape to XOR floats
+        this.intMode = false;
+        this.startFloat(w, v);
+        return;
+      }
+      const x = this.dod ? d - this.prevD : d;
+      this.prevD = d;
+      this.prev = v;
+      if (x === 0) {
+        w.zero();
+        return;
+      }
+      const z = zigzag(x);
+      const len = bitLen(z);
+      if (len <= this.width && this.width - len <= 6) {
+        w.write(2, 2); // '10': same width
+        w.writeWide(z, this.width);
+      } else {
+        w.write(6, 3); // '110': new width (6 bits) then the value
+        w.write(len - 1, 6);
+        w.writeWide(z, len);
+        this.width = len;
+      }
+      return;
+    }
+    this.putXor(w, v);
+  }
+
+  private startFloat(w: BitWriter, v: number): void {
+    f64[0] = v;
+    this.prevHi = u32[HI];
+    this.prevLo = u32[LO];
+    this.leading = -1;
+    w.write(this.prevHi, 32);
+    w.write(this.prevLo, 32);
+  }
+
+  private putXor(w: BitWriter, v: number): void {
+    f64[0] = v;
+    const hi = u32[HI];
+    const lo = u32[LO];
+    const xh = (hi ^ this.prevHi) >>> 0;
+    const xl = (lo ^ this.prevLo) >>> 0;
+    this.prevHi = hi;
+    this.prevLo = lo;
+    if (xh === 0 && xl === 0) {
+      w.zero();
+      return;
+    }
+    let lead = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
+    const trail = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
+    if (lead > 31) lead = 31; // 5 bits
+    if (this.leading >= 0 && lead >= this.leading && trail >= this.trailing) {
+      w.write(2, 2); // '10': reuse the previous window
+      writeWindow(w, xh, xl, this.leading, this.trailing);
+      return;
+    }
+    w.write(3, 2); // '11': new window
+    const sig = 64 - lead - trail;
+    w.write(lead, 5);
+    w.write(sig - 1, 6); // 1..64 stored as 0..63
+    this.leading = lead;
+    this.trailing = trail;
+    writeWindow(w, xh, xl, lead, trail);
+  }
+
+  /** Reads the next value. */
+  get(r: BitReader): number {
+    if (!this.started) {
+      this.started = true;
+      if (r.read(1) === 1) {
+        this.intMode = true;
+        this.dod = r.read(1) === 1;
+        this.step = r.read(1) === 1 ? r.readDod() : 1;
+        this.div = r.read(1) === 1 ? r.readDod() : 1;
+        this.prev = unzigzag(r.readDod());
+        return this.div === 1 ? this.prev : this.prev / this.div;
+      }
+      this.intMode = false;
+      return this.readFloat(r);
+    }
+    if (this.intMode) {
+      // Prefix: '0' zero, '10' same width, '110' new width, '111' escape to floats.
+      const code = r.read(1) === 0 ? 0 : r.read(1) === 0 ? 1 : r.read(1) === 0 ? 2 : 3;
+      if (code === 3) {
+        this.intMode = false;
+        return this.readFloat(r);
+      }
+      if (code === 2) this.width = r.read(6) + 1;
+      const x = code === 0 ? 0 : unzigzag(r.readWide(this.width));
+      const d = this.dod ? this.prevD + x : x;
+      this.prevD = d;
+      this.prev += d * this.step;
+      return this.div === 1 ? this.prev : this.prev / this.div;
+    }
+    if (r.read(1) === 1) {
+      if (r.read(1) === 1) {
+        this.leading = r.read(5);
+        this.sig = r.read(6) + 1;
+      }
+      const lead = this.leading;
+      const sig = this.sig;
+      const trail = 64 - lead - sig;
+      let h: number;
+      let l: number;
+      if (sig > 32) {
+        h = r.read(sig - 32);
+        l = r.read(32);
+      } else {
+        h = 0;
+        l = r.read(sig);
+      }
+      let xh: number;
+      let xl: number;
+      if (trail >= 32) {
+        xh = l << (trail - 32);
+        xl = 0;
+      } else if (trail === 0) {
+        xh = h;
+        xl = l;
+      } else {
+        xh = (h << trail) | (l >>> (32 - trail));
+        xl = l << trail;
+      }
+      this.prevHi = (this.prevHi ^ xh) >>> 0;
+      this.prevLo = (this.prevLo ^ xl) >>> 0;
+    }
+    u32[HI] = this.prevHi;
+    u32[LO] = this.prevLo;
+    return f64[0];
+  }
+
+  private readFloat(r: BitReader): number {
+    this.prevHi = r.read(32);
+    this.prevLo = r.read(32);
+    this.leading = 0;
+    this.sig = 64;
+    u32[HI] = this.prevHi;
+    u32[LO] = this.prevLo;
+    return f64[0];
+  }
+}
+
+/** Writes bits [trail, 64 - lead) of the 64-bit word xh:xl, most significant first. */
+function writeWindow(w: BitWriter, xh: number, xl: number, lead: number, trail: number): void {
+  const sig = 64 - lead - trail;
+  let h: number;
+  let l: number;
+  if (trail >= 32) {
+    l = xh >>> (trail - 32);
+    h = 0;
+  } else if (trail === 0) {
+    l = xl;
+    h = xh;
+  } else {
+    l = ((xl >>> trail) | (xh << (32 - trail))) >>> 0;
+    h = xh >>> trail;
+  }
+  if (sig > 32) {
+    w.write(h, sig - 32);
+    w.write(l, 32);
+  } else {
+    w.write(sig === 32 ? l : l & ((1 << sig) - 1), sig);
+  }
+}
+
+/** Delta-of-delta timestamp column state. */
+class TimeColumn {
+  prevT = 0;
+  prevDelta = 0;
+
+  put(w: BitWriter, t: number, first: boolean): void {
+    if (first) {
+      w.writeDod(zigzag(t));
+    } else {
+      const delta = t - this.prevT;
+      if (delta === this.prevDelta) w.zero();
+      else {
+        w.writeDod(zigzag(delta - this.prevDelta));
+        this.prevDelta = delta;
+      }
+    }
+    this.prevT = t;
+  }
+
+  get(r: BitReader, first: boolean): number {
+    if (first) this.prevT = unzigzag(r.readDod());
+    else {
+      this.prevDelta += unzigzag(r.readDod());
+      this.prevT += this.prevDelta;
+    }
+    return this.prevT;
+  }
+}
+
+/**
+ * The encoder of one open raw chunk: append (t, v) pairs in any time order; `bytes()` gives the
+ * encoded stream (without the count, which the caller keeps). Timestamps must satisfy
+ * `isEncodableTime` (the store checks). `compact()` re-encodes the chunk with the layout that
+ * suits its values best (delta or delta-of-delta, common step), for sealing.
+ */
+export class ChunkEncoder {
+  private readonly w: BitWriter;
+  private readonly time = new TimeColumn();
+  private readonly col = new Column();
+  count = 0;
+  /** False once a timestamp was ≤ the previous one (the reader must sort and dedupe). */
+  sorted = true;
+  minT = Infinity;
+  maxT = -Infinity;
+
+  /** `initialBytes`: expected size (e.g. the previous chunk's), to avoid regrowing. */
+  constructor(initialBytes = 16) {
+    this.w = new BitWriter(Math.max(16, initialBytes));
+  }
+
+  /** Appends one sample. */
+  append(t: number, v: number): void {
+    const w = this.w;
+    if (this.count === 0) {
+      this.minT = this.maxT = t;
+    } else {
+      if (t <= this.time.prevT) this.sorted = false;
+      if (t < this.minT) this.minT = t;
+      if (t > this.maxT) this.maxT = t;
+    }
+    this.time.put(w, t, this.count === 0);
+    this.col.put(w, v, STREAM_LAYOUT);
+    this.count++;
+  }
+
+  /** Bits written. */
+  get bitPos(): number {
+    return this.w.bitPos;
+  }
+
+  /** The encoded bytes (a view; copy before the next append if kept). */
+  bytes(): Uint8Array {
+    return this.w.bytes();
+  }
+
+  /** Bytes held, including spare capacity. */
+  capacityBytes(): number {
+    return this.w.buf.length;
+  }
+
+  /** The chunk re-encoded in its most compact layout (a new exact-size buffer). */
+  compact(): Uint8Array {
+    const n = this.count;
+    if (scratchT.length < n) {
+      scratchT = new Float64Array(n * 2);
+      scratchV = new Float64Array(n * 2);
+    }
+    decodeChunk(this.bytes(), n, scratchT, scratchV);
+    const out = encodeChunk(scratchT, scratchV, n);
+    return out.length <= this.bytes().length ? out : this.bytes().slice();
+  }
+}
+
+let scratchT = new Float64Array(1024);
+let scratchV = new Float64Array(1024);
+
+/** Divisors tried for non-integer columns, besides the chunk's time step in seconds. */
+const DIVISORS = [10, 100, 1000];
+
+/**
+ * The most compact layout of a value column (values[0..n)), or undefined for XOR floats: when
+ * every value times some divisor d (the time step in seconds — a rate over the step — or 10,
+ * 100, 1000) is an integer that divides back exactly, the column holds those integers; an
+ * integer column uses the common step of its deltas and whichever of delta or
+ * delta-of-delta leaves more zeros. `scaled` receives the stored integers.
+ */
+function chooseLayout(
+  vs: ArrayLike<number>,
+  n: number,
+  stepS: number,
+  scaled: Float64Array,
+): IntLayout | undefined {
+  let div = 0;
+  const tries = Number.isInteger(stepS) && stepS > 1 ? [1, stepS, ...DIVISORS] : [1, ...DIVISORS];
+  for (const d of tries) {
+    let ok = true;
+    for (let i = 0; i < n; i++) {
+      const x = d === 1 ? vs[i] : Math.round(vs[i] * d);
+      if (!isIntEncodable(x) || (d !== 1 && x / d !== vs[i])) {
+        ok = false;
+        break;
+      }
+      scaled[i] = x;
+    }
+    if (ok) {
+      div = d;
+      break;
+    }
+  }
+  if (div === 0) return undefined;
+  let step = 0;
+  let zeroD = 0;
+  let zeroDod = 0;
+  for (let i = 1; i < n; i++) {
+    const d = scaled[i] - scaled[i - 1];
+    if (d === 0) zeroD++;
+    else step = gcd(Math.abs(d), step);
+    if (i > 1 && d === scaled[i - 1] - scaled[i - 2]) zeroDod++;
+  }
+  return { dod: zeroDod >= zeroD, step: step >= 1 ? step : 1, div };
+}
+
+let scaledScratch = new Float64Array(1024);
+
+function scaledBuffer(n: number): Float64Array {
+  if (scaledScratch.length < n) scaledScratch = new Float64Array(n * 2);
+  return scaledScratch;
+}
+
+/** Regular time step of a chunk in seconds (the first gap), 0 when none. */
+function timeStepS(ts: ArrayLike<number>, n: number): number {
+  return n > 1 ? (ts[1] - ts[0]) / 1000 : 0;
+}
+
+/**
+ * Encodes n samples (times encodable, any order) as one chunk in the most compact layout (see
+ * `chooseLayout`). `decodeChunk` reads it back exactly.
+ */
+export function encodeChunk(ts: ArrayLike<number>, vs: ArrayLike<number>, n: number): Uint8Array {
+  const scaled = scaledBuffer(n);
+  const layout = chooseLayout(vs, n, timeStepS(ts, n), scaled);
+  const w = new BitWriter(Math.max(16, n >> 1));
+  const time = new TimeColumn();
+  const col = new Column();
+  const src = layout === undefined ? vs : scaled;
+  const lay = layout ?? STREAM_LAYOUT;
+  for (let i = 0; i < n; i++) {
+    time.put(w, ts[i], i === 0);
+    col.put(w, src[i], lay);
+  }
+  return w.bytes().slice();
+}
+
+/**
+ * Decodes `count` samples of a raw chunk into `ts[off..]` / `vs[off..]`, in append order.
+ * Returns count. Throws a RangeError on a stream shorter than `count` samples.
+ */
+export function decodeChunk(
+  bytes: Uint8Array,
+  count: number,
+  ts: Float64Array,
+  vs: Float64Array,
+  off = 0,
+): number {
+  if (count === 0) return 0;
+  const r = new BitReader(bytes);
+  const time = new TimeColumn();
+  const col = new Column();
+  for (let i = 0; i < count; i++) {
+    ts[off + i] = time.get(r, i === 0);
+    vs[off + i] = col.get(r);
+  }
+  r.check();
+  return count;
+}
+
+/**
+ * The encoder of one open roll-up chunk: records (start time, min, max, sum, count) in time
+ * order. A record whose min, max and sum are equal (one sample, or a constant) costs one flag
+ * bit beyond the time, count and sum.
+ */
+export class RollupEncoder {
+  private readonly w = new BitWriter(16);
+  private readonly time = new TimeColumn();
+  private readonly cnt = new Column();
+  private readonly sum = new Column();
+  private readonly min = new Column();
+  private readonly max = new Column();
+  count = 0;
+  minT = Infinity;
+  maxT = -Infinity;
+
+  /** Appends one record. */
+  append(t: number, min: number, max: number, sum: number, count: number): void {
+    const w = this.w;
+    if (t < this.minT) this.minT = t;
+    if (t > this.maxT) this.maxT = t;
+    this.time.put(w, t, this.count === 0);
+    this.cnt.put(w, count, DELTA_LAYOUT);
+    this.sum.put(w, sum, STREAM_LAYOUT);
+    if (Object.is(min, sum) && Object.is(max, sum)) w.write(0, 1);
+    else {
+      w.write(1, 1);
+      this.min.put(w, min, STREAM_LAYOUT);
+      this.max.put(w, max, STREAM_LAYOUT);
+    }
+    this.count++;
+  }
+
+  /** The encoded bytes (a view). */
+  bytes(): Uint8Array {
+    return this.w.bytes();
+  }
+
+  /** Bytes held, including spare capacity. */
+  capacityBytes(): number {
+    return this.w.buf.length;
+  }
+
+  /** The chunk re-encoded with the most compact layout of each column (exact-size copy). */
+  compact(): Uint8Array {
+    const n = this.count;
+    const r = rollupRecords(n);
+    decodeRollups(this.bytes(), n, r);
+    const stepS = timeStepS(r.ts, n);
+    const lay = (vs: Float64Array, m: number): { l: IntLayout; v: Float64Array } => {
+      const scaled = new Float64Array(m);
+      const l = chooseLayout(vs, m, stepS, scaled);
+      return l === undefined ? { l: STREAM_LAYOUT, v: vs } : { l, v: scaled };
+    };
+    // min/max columns hold only the records that differ from their sum.
+    const diff: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (!(Object.is(r.min[i], r.sum[i]) && Object.is(r.max[i], r.sum[i]))) diff.push(i);
+    }
+    const mins = Float64Array.from(diff, (i) => r.min[i]);
+    const maxs = Float64Array.from(diff, (i) => r.max[i]);
+    const sum = lay(r.sum, n);
+    const cnt = lay(r.count, n);
+    const mn = lay(mins, diff.length);
+    const mx = lay(maxs, diff.length);
+    const w = new BitWriter(Math.max(16, n));
+    const time = new TimeColumn();
+    const cols = [new Column(), new Column(), new Column(), new Column()];
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      time.put(w, r.ts[i], i === 0);
+      cols[0].put(w, cnt.v[i], cnt.l);
+      cols[1].put(w, sum.v[i], sum.l);
+      if (diff[k] === i) {
+        w.write(1, 1);
+        cols[2].put(w, mn.v[k], mn.l);
+        cols[3].put(w, mx.v[k], mx.l);
+        k++;
+      } else w.write(0, 1);
+    }
+    const out = w.bytes();
+    return out.length < this.bytes().length ? out.slice() : this.bytes().slice();
+  }
+}
+
+const DELTA_LAYOUT: IntLayout = { dod: false, step: 1, div: 1 };
+
+/** Roll-up records decoded from chunks: parallel arrays, in append order. */
+export interface RollupRecords {
+  ts: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+  sum: Float64Array;
+  count: Float64Array;
+}
+
+/** Allocates record arrays for n records. */
+export function rollupRecords(n: number): RollupRecords {
+  return {
+    ts: new Float64Array(n),
+    min: new Float64Array(n),
+    max: new Float64Array(n),
+    sum: new Float64Array(n),
+    count: new Float64Array(n),
+  };
+}
+
+/** Decodes `count` records of a roll-up chunk into `out` at `off`; throws when truncated. */
+export function decodeRollups(
+  bytes: Uint8Array,
+  count: number,
+  out: RollupRecords,
+  off = 0,
+): number {
+  if (count === 0) return 0;
+  const r = new BitReader(bytes);
+  const time = new TimeColumn();
+  const cnt = new Column();
+  const sum = new Column();
+  const min = new Column();
+  const max = new Column();
+  for (let i = 0; i < count; i++) {
+    out.ts[off + i] = time.get(r, i === 0);
+    out.count[off + i] = cnt.get(r);
+    const s = sum.get(r);
+    out.sum[off + i] = s;
+    if (r.read(1) === 0) {
+      out.min[off + i] = s;
+      out.max[off + i] = s;
+    } else {
+      out.min[off + i] = min.get(r);
+      out.max[off + i] = max.get(r);
+    }
+  }
+  r.check();
+  return count;
+}

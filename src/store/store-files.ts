@@ -1,0 +1,808 @@
+// Persistence of the compressed store in a data directory:
+//   wal/<gen>.wal    append-only log of the batches since the raw head of generation <gen> began
+//   blocks/<tier>-<gen>.blk  sealed blocks (raw, 1m, 1h), written once (tmp + fsync + rename)
+//   snap-<gen>.snap  at each seal: the hour head, the open roll-up accumulators, the block list
+// Recovery: newest valid snapshot g, its blocks, then replay of wal/≥g. Every record and file
+// carries a CRC-32; a bad one is logged and skipped (a WAL segment is cut at its first bad record).
+import {
+  closeSync,
+  fdatasync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  truncateSync,
+  write,
+} from 'node:fs';
+import { open as openAsync, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { Logger } from '../core/log.js';
+import { RollupEncoder, decodeRollups, rollupRecords } from './chunk-codec.js';
+import type { Series } from './series.js';
+import type { SealedBlock } from './tier.js';
+import { TsdbStore } from './tsdb-store.js';
+import type { SealedRef, StoreHooks, TierName, TsdbStoreOptions } from './tsdb-store.js';
+
+const writeAsync = promisify(write);
+const fdatasyncAsync = promisify(fdatasync);
+
+const REC_DEFINE = 1;
+/** A batch: time, count, series ids, values. */
+const REC_BATCH = 3;
+/** A batch of the same series, in the same order, as the previous one: time, count, values. */
+const REC_VALUES = 4;
+const BLOCK_MAGIC = 0x324b4248; // "HBK2": the header (series names) is deflated
+const SNAP_MAGIC = 0x504e5348; // "HSNP"
+const NO_LABELS = 0xffff;
+
+/** Options of a persistent store. */
+export interface OpenStoreOptions extends TsdbStoreOptions {
+  /** The data directory (created when missing). */
+  dataDir: string;
+  logger: Logger;
+  /** WAL fdatasync period in ms (default 10 s): what a power loss may lose; 0 = every tick. */
+  syncEveryMs?: number;
+  /** Delay before retrying a failed disk write, ms (default 5 s). */
+  retryMs?: number;
+  /** Queued WAL bytes kept while the disk fails; older records are dropped beyond (256 MiB). */
+  maxQueuedBytes?: number;
+}
+
+/** Statistics of the files, for self-metrics and the bench. */
+export interface FileStats {
+  writeErrors: number;
+  droppedWalBytes: number;
+  queuedBytes: number;
+}
+
+type Op =
+  | { kind: 'wal'; buf: Buffer; gen: number }
+  | { kind: 'job'; name: string; run: () => Promise<void> };
+
+/** Ordered asynchronous disk writer: WAL appends and file jobs, retried in order on failure. */
+class DiskWriter {
+  private readonly ops: Op[] = [];
+  private running = false;
+  private walFd = -1;
+  private walGen = -1;
+  private dirty = false;
+  private lastSyncMs = 0;
+  private failing = false;
+  private idleWaiters: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  readonly stats: FileStats = { writeErrors: 0, droppedWalBytes: 0, queuedBytes: 0 };
+
+  constructor(
+    private readonly dir: string,
+    private readonly logger: Logger,
+    private readonly syncEveryMs: number,
+    private readonly retryMs: number,
+    private readonly maxQueuedBytes: number,
+  ) {}
+
+  wal(buf: Buffer, gen: number): void {
+    this.ops.push({ kind: 'wal', buf, gen });
+    this.stats.queuedBytes += buf.length;
+    while (this.stats.queuedBytes > this.maxQueuedBytes) {
+      const i = this.ops.findIndex((o) => o.kind === 'wal');
+      if (i < 0 || (i === 0 && this.running)) break;
+      const [dropped] = this.ops.splice(i, 1) as { kind: 'wal'; buf: Buffer }[];
+      this.stats.queuedBytes -= dropped.buf.length;
+      this.stats.droppedWalBytes += dropped.buf.length;
+    }
+    this.kick();
+  }
+
+  job(name: string, run: () => Promise<void>): void {
+    this.ops.push({ kind: 'job', name, run });
+    this.kick();
+  }
+
+  /** Resolves when every queued op is done (or failing: then after the next attempt). */
+  idle(): Promise<void> {
+    if (this.ops.length === 0 && !this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    if (this.timer) clearTimeout(this.timer);
+    if (this.walFd >= 0) {
+      try {
+        fsyncSync(this.walFd);
+      } catch {
+        // Reported by earlier writes.
+      }
+      closeSync(this.walFd);
+      this.walFd = -1;
+    }
+  }
+
+  private kick(): void {
+    if (this.running || this.timer !== undefined) return;
+    this.running = true;
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.ops.length > 0) {
+      const op = this.ops[0];
+      try {
+        if (op.kind === 'wal') {
+          // Coalesce consecutive WAL records of the same generation.
+          const bufs: Buffer[] = [];
+          let k = 0;
+          while (k < this.ops.length) {
+            const o = this.ops[k];
+            if (o.kind !== 'wal' || o.gen !== op.gen) break;
+            bufs.push(o.buf);
+            k++;
+          }
+          const data = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs);
+          this.openWal(op.gen);
+          let off = 0;
+          while (off < data.length) {
+            const { bytesWritten } = await writeAsync(this.walFd, data, off, data.length - off);
+            off += bytesWritten;
+          }
+          this.ops.splice(0, k);
+          this.stats.queuedBytes -= data.length;
+          this.dirty = true;
+          const now = Date.now();
+          if (now - this.lastSyncMs >= this.syncEveryMs) {
+            await fdatasyncAsync(this.walFd);
+            this.lastSyncMs = now;
+            this.dirty = false;
+          }
+        } else {
+          await op.run();
+          this.ops.shift();
+        }
+        if (this.failing) {
+          this.failing = false;
+          this.logger.info('store: disk writes recovered');
+        }
+      } catch (err) {
+        this.stats.writeErrors++;
+        const e = err as NodeJS.ErrnoException;
+        if (!this.failing) {
+          this.logger.error(
+            { err: e.message, code: e.code },
+            `store: cannot write to ${this.dir} (${e.code ?? e.message}); serving from memory, retrying every ${this.retryMs} ms`,
+          );
+        }
+        this.failing = true;
+        // A partial WAL write leaves a torn record: start the retry on a clean record boundary.
+        if (op.kind === 'wal' && this.walFd >= 0) this.closeWal(true);
+        this.running = false;
+        this.wake();
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.kick();
+        }, this.retryMs);
+        this.timer.unref();
+        return;
+      }
+    }
+    if (this.dirty && this.walFd >= 0 && Date.now() - this.lastSyncMs >= this.syncEveryMs) {
+      await fdatasyncAsync(this.walFd).catch(() => undefined);
+      this.lastSyncMs = Date.now();
+      this.dirty = false;
+    }
+    this.running = false;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
+  }
+
+  private openWal(gen: number): void {
+    if (this.walFd >= 0 && this.walGen === gen) return;
+    if (this.walFd >= 0) this.closeWal(false);
+    const path = walPath(this.dir, gen);
+    this.walFd = openSync(path, 'a');
+    this.walGen = gen;
+    // Cut a torn tail left by a failed write (valid records are kept).
+    const valid = validWalLength(readFileSync(path));
+    truncateSync(path, valid);
+  }
+
+  private closeWal(_torn: boolean): void {
+    try {
+      fsyncSync(this.walFd);
+    } catch {
+      // The segment is re-checked when reopened.
+    }
+    closeSync(this.walFd);
+    this.walFd = -1;
+  }
+}
+
+function walPath(dir: string, gen: number): string {
+  return join(dir, 'wal', `${String(gen).padStart(10, '0')}.wal`);
+}
+
+function blockName(tier: TierName, gen: number): string {
+  return `${tier}-${String(gen).padStart(10, '0')}.blk`;
+}
+
+/** Length of the valid prefix of a WAL segment (whole records with a good CRC). */
+function validWalLength(buf: Buffer): number {
+  let off = 0;
+  while (off + 8 <= buf.length) {
+    const len = buf.readUInt32LE(off);
+    if (off + 8 + len > buf.length) break;
+    if (crc32(buf.subarray(off + 8, off + 8 + len)) !== buf.readUInt32LE(off + 4)) break;
+    off += 8 + len;
+  }
+  return off;
+}
+
+/** Growable little-endian byte builder for records. */
+class Bytes {
+  buf = Buffer.allocUnsafe(4096);
+  len = 0;
+  need(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(grown, 0, 0, this.len);
+    this.buf = grown;
+  }
+  u8(v: number): void {
+    this.need(1);
+    this.buf[this.len++] = v;
+  }
+  u16(v: number): void {
+    this.need(2);
+    this.len = this.buf.writeUInt16LE(v, this.len);
+  }
+  u32(v: number): void {
+    this.need(4);
+    this.len = this.buf.writeUInt32LE(v, this.len);
+  }
+  f64(v: number): void {
+    this.need(8);
+    this.len = this.buf.writeDoubleLE(v, this.len);
+  }
+  str(s: string): void {
+    const n = Buffer.byteLength(s);
+    this.u16(n);
+    this.need(n);
+    this.len += this.buf.write(s, this.len);
+  }
+  raw(b: Uint8Array): void {
+    this.need(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+}
+
+/** Frames a payload as a WAL record: length, CRC-32, payload. */
+function frame(payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(payload.length + 8);
+  out.writeUInt32LE(payload.length, 0);
+  out.writeUInt32LE(crc32(payload), 4);
+  payload.copy(out, 8);
+  return out;
+}
+
+/** Encodes a sealed block with its series identities (self-contained). */
+function encodeBlock(ref: SealedRef, byId: Map<number, Series>): Buffer {
+  const b = ref.block;
+  const series: [string, string, string | null][] = [];
+  const index = new Map<number, number>();
+  const keep: number[] = [];
+  for (let i = 0; i < b.ids.length; i++) {
+    const sid = b.ids[i];
+    const s = byId.get(sid);
+    if (s === undefined) continue;
+    let k = index.get(sid);
+    if (k === undefined) {
+      k = series.length;
+      index.set(sid, k);
+      series.push([s.key, s.metric, s.labels ?? null]);
+    }
+    keep.push(i);
+  }
+  const head = deflateRawSync(
+    JSON.stringify({ tier: ref.tier, gen: ref.gen, minT: b.minT, maxT: b.maxT, series }),
+  );
+  const out = new Bytes();
+  out.u32(BLOCK_MAGIC);
+  out.u32(head.length);
+  out.raw(head);
+  out.u32(keep.length);
+  // Entry k is the k-th series of the header: its sample count and chunk length.
+  for (const i of keep) {
+    out.u32(b.counts[i]);
+    out.u32(b.offsets[i + 1] - b.offsets[i]);
+  }
+  for (const i of keep) out.raw(b.data.subarray(b.offsets[i], b.offsets[i + 1]));
+  out.u32(crc32(out.buf.subarray(0, out.len)));
+  return out.buf.subarray(0, out.len);
+}
+
+/** Decodes a block file into the store's id space; throws on a bad file. */
+function decodeBlock(buf: Buffer, store: TsdbStore): { tier: TierName; block: SealedBlock } {
+  if (buf.length < 12 || buf.readUInt32LE(0) !== BLOCK_MAGIC) throw new Error('not a block file');
+  if (crc32(buf.subarray(0, buf.length - 4)) !== buf.readUInt32LE(buf.length - 4)) {
+    throw new Error('checksum mismatch (truncated or corrupt)');
+  }
+  const headLen = buf.readUInt32LE(4);
+  const head = JSON.parse(inflateRawSync(buf.subarray(8, 8 + headLen)).toString()) as {
+    tier: TierName;
+    minT: number;
+    maxT: number;
+    series: [string, string, string | null][];
+  };
+  const ids = head.series.map(([k, m, l]) => store.seriesFor(k, m, l ?? undefined).id);
+  let off = 8 + headLen;
+  const n = buf.readUInt32LE(off);
+  off += 4;
+  const entries: { id: number; count: number; start: number; len: number }[] = [];
+  if (n !== ids.length) throw new Error(`${n} chunks for ${ids.length} series`);
+  let dataOff = off + n * 8;
+  for (let i = 0; i < n; i++) {
+    const count = buf.readUInt32LE(off);
+    const len = buf.readUInt32LE(off + 4);
+    off += 8;
+    const id = ids[i];
+    entries.push({ id, count, start: dataOff, len });
+    dataOff += len;
+  }
+  entries.sort((a, b) => a.id - b.id);
+  const data = new Uint8Array(dataOff - (off as number));
+  const block = {
+    minT: head.minT,
+    maxT: head.maxT,
+    ids: new Uint32Array(n),
+    counts: new Uint32Array(n),
+    offsets: new Uint32Array(n + 1),
+    data,
+  };
+  let pos = 0;
+  entries.forEach((e, i) => {
+    block.ids[i] = e.id;
+    block.counts[i] = e.count;
+    block.offsets[i] = pos;
+    data.set(buf.subarray(e.start, e.start + e.len), pos);
+    pos += e.len;
+  });
+  block.offsets[n] = pos;
+  return { tier: head.tier, block };
+}
+
+const SERIES_NUMS = 12;
+
+/** The snapshot at a seal: clock, block list, series with accumulators, hour head. */
+function encodeSnapshot(store: TsdbStore, blocks: string[]): Buffer {
+  const series = [...store.series()];
+  const names = series.map((s) => [s.key, s.metric, s.labels ?? null]);
+  const nums = new Float64Array(series.length * SERIES_NUMS);
+  series.forEach((s, i) => {
+    nums.set(
+      [
+        s.id,
+        s.lastMs,
+        s.mStart,
+        s.mMin,
+        s.mMax,
+        s.mSum,
+        s.mCount,
+        s.hStart,
+        s.hMin,
+        s.hMax,
+        s.hSum,
+        s.hCount,
+      ],
+      i * SERIES_NUMS,
+    );
+  });
+  const hour = store.hour;
+  const hourIds = [...hour.head.keys()];
+  // Per open hour chunk: series id and record count; then the chunks' bytes.
+  const hourNums = new Float64Array(hourIds.length * 2);
+  const hourBytes: Uint8Array[] = [];
+  hourIds.forEach((id, i) => {
+    const e = hour.head.get(id)!;
+    hourNums[i * 2] = id;
+    hourNums[i * 2 + 1] = e.count;
+    hourBytes.push(e.bytes());
+  });
+  const head = Buffer.from(
+    JSON.stringify({
+      clock: store.clock(),
+      blocks,
+      names,
+      hourLens: hourBytes.map((b) => b.length),
+      hourMinT: hour.headMinT,
+      hourMaxT: hour.headMaxT,
+      hourSamples: hour.headSamples,
+    }),
+  );
+  const out = new Bytes();
+  out.u32(SNAP_MAGIC);
+  out.u32(head.length);
+  out.raw(head);
+  out.u32(nums.length);
+  out.raw(new Uint8Array(nums.buffer));
+  out.u32(hourNums.length);
+  out.raw(new Uint8Array(hourNums.buffer));
+  for (const b of hourBytes) out.raw(b);
+  out.u32(crc32(out.buf.subarray(0, out.len)));
+  return out.buf.subarray(0, out.len);
+}
+
+interface Snapshot {
+  gen: number;
+  blocks: string[];
+  apply: (store: TsdbStore) => void;
+}
+
+function decodeSnapshot(buf: Buffer): Snapshot {
+  if (buf.length < 12 || buf.readUInt32LE(0) !== SNAP_MAGIC) throw new Error('not a snapshot');
+  if (crc32(buf.subarray(0, buf.length - 4)) !== buf.readUInt32LE(buf.length - 4)) {
+    throw new Error('checksum mismatch (truncated or corrupt)');
+  }
+  const headLen = buf.readUInt32LE(4);
+  const head = JSON.parse(buf.subarray(8, 8 + headLen).toString()) as {
+    clock: { gen: number; newestMs: number; rawHeadEndMs: number; hourHeadEndMs: number };
+    blocks: string[];
+    names: [string, string, string | null][];
+    hourLens: number[];
+    hourMinT: number | null;
+    hourMaxT: number | null;
+    hourSamples: number;
+  };
+  let off = 8 + headLen;
+  const f64s = (): Float64Array => {
+    const n = buf.readUInt32LE(off);
+    off += 4;
+    const a = new Float64Array(n);
+    new Uint8Array(a.buffer).set(buf.subarray(off, off + n * 8));
+    off += n * 8;
+    return a;
+  };
+  const nums = f64s();
+  const hourNums = f64s();
+  const c = head.clock;
+  return {
+    gen: c.gen,
+    blocks: head.blocks,
+    apply(store) {
+      store.restoreClock(
+        c.gen,
+        c.newestMs ?? -Infinity,
+        c.rawHeadEndMs ?? NaN,
+        c.hourHeadEndMs ?? NaN,
+      );
+      const idMap = new Map<number, number>();
+      head.names.forEach(([k, m, l], i) => {
+        const s = store.seriesFor(k, m, l ?? undefined);
+        const x = nums.subarray(i * SERIES_NUMS, (i + 1) * SERIES_NUMS);
+        idMap.set(x[0], s.id);
+        s.lastMs = Math.max(s.lastMs, x[1]);
+        [, , s.mStart, s.mMin, s.mMax, s.mSum, s.mCount] = x;
+        [s.hStart, s.hMin, s.hMax, s.hSum, s.hCount] = x.subarray(7);
+      });
+      head.hourLens.forEach((len, i) => {
+        const sid = idMap.get(hourNums[i * 2]);
+        const count = hourNums[i * 2 + 1];
+        const bytes = buf.subarray(off, off + len);
+        off += len;
+        if (sid === undefined) return;
+        // Re-encode the open chunk: the encoder continues from its last record.
+        const recs = rollupRecords(count);
+        decodeRollups(bytes, count, recs);
+        const e = new RollupEncoder();
+        for (let k = 0; k < count; k++) {
+          e.append(recs.ts[k], recs.min[k], recs.max[k], recs.sum[k], recs.count[k]);
+        }
+        store.hour.head.set(sid, e);
+      });
+      store.hour.headMinT = head.hourMinT ?? Infinity;
+      store.hour.headMaxT = head.hourMaxT ?? -Infinity;
+      store.hour.headSamples = head.hourSamples;
+    },
+  };
+}
+
+/** Writes a file atomically: tmp, fsync, rename, fsync of the directory. */
+async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const fh = await openAsync(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+  const dir = await openAsync(join(path, '..'), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+function listGens(dir: string, suffix: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.endsWith(suffix) && /^\d+/.test(n))
+    .map((n) => Number(/^(\d+)/.exec(n)![1]))
+    .sort((a, b) => a - b);
+}
+
+/**
+ * Opens (or creates) a persistent store in `dataDir`: recovers the newest valid snapshot, its
+ * blocks and the WAL after it (bad files are logged and skipped, never fatal), then logs every
+ * appended batch (written asynchronously in order, right after `append` returns: a process
+ * crash loses at most the batch in flight; WAL fdatasync every `syncEveryMs`, blocks and
+ * snapshots fsynced before use). A failing disk (e.g. ENOSPC) is logged once, counted, and
+ * retried every `retryMs` while the store keeps serving from memory. Throws only when the
+ * directory cannot be created.
+ */
+export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
+  const dir = opts.dataDir;
+  const log = opts.logger;
+  mkdirSync(join(dir, 'wal'), { recursive: true });
+  mkdirSync(join(dir, 'blocks'), { recursive: true });
+  const store = new TsdbStore(opts);
+
+  // 1. Newest valid snapshot.
+  let snap: Snapshot | undefined;
+  const snapGens = listGens(dir, '.snap');
+  for (let i = snapGens.length - 1; i >= 0 && snap === undefined; i--) {
+    const path = join(dir, `${String(snapGens[i]).padStart(10, '0')}.snap`);
+    try {
+      snap = decodeSnapshot(readFileSync(path));
+    } catch (err) {
+      log.warn(
+        { file: path, err: (err as Error).message },
+        `store: skipping snapshot ${path}: ${(err as Error).message}`,
+      );
+    }
+  }
+  // 2. Its blocks (a block not listed is from an interrupted seal, or expired).
+  const listed = new Set(snap?.blocks ?? []);
+  const liveBlocks: string[] = [];
+  const spans = new Map<string, SealedBlock>();
+  for (const name of readdirSync(join(dir, 'blocks'))) {
+    const path = join(dir, 'blocks', name);
+    if (!listed.has(name)) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    try {
+      const { tier, block } = decodeBlock(readFileSync(path), store);
+      store.addBlock(tier, block);
+      liveBlocks.push(name);
+      spans.set(name, block);
+    } catch (err) {
+      log.warn(
+        { file: path, err: (err as Error).message },
+        `store: skipping block ${path}: ${(err as Error).message}`,
+      );
+    }
+  }
+  snap?.apply(store);
+  let replaying = true;
+  // 4. Live: log batches, persist seals.
+  const writer = new DiskWriter(
+    dir,
+    log,
+    opts.syncEveryMs ?? 10_000,
+    opts.retryMs ?? 5_000,
+    opts.maxQueuedBytes ?? 256 * 2 ** 20,
+  );
+  let walGen = store.gen;
+  let prevIds = new Uint32Array(1024);
+  let prevN = -1;
+  const hooks: StoreHooks = {
+    onBatch(st, t, series, vals) {
+      if (replaying) return;
+      const gen = st.gen;
+      if (gen !== walGen) {
+        walGen = gen;
+        prevN = -1; // a new segment starts with full batch records
+      }
+      let out: Bytes | undefined;
+      for (let i = 0; i < series.length; i++) {
+        const s = series[i];
+        if (s.walGen === gen) continue;
+        s.walGen = gen;
+        const rec = new Bytes();
+        rec.u8(REC_DEFINE);
+        rec.u32(s.id);
+        rec.str(s.key);
+        rec.str(s.metric);
+        if (s.labels === undefined) rec.u16(NO_LABELS);
+        else rec.str(s.labels);
+        out ??= new Bytes();
+        out.raw(frame(rec.buf.subarray(0, rec.len)));
+      }
+      // The same series as the previous batch (the usual case): values only.
+      const n = series.length;
+      if (prevIds.length < n) prevIds = new Uint32Array(n * 2);
+      let same = n === prevN;
+      for (let i = 0; i < n; i++) {
+        const id = series[i].id;
+        if (same && prevIds[i] !== id) same = false;
+        prevIds[i] = id;
+      }
+      prevN = n;
+      const payload = 13 + n * (same ? 8 : 12);
+      const rec = Buffer.allocUnsafe(8 + payload);
+      rec.writeUInt32LE(payload, 0);
+      rec[8] = same ? REC_VALUES : REC_BATCH;
+      rec.writeDoubleLE(t, 9);
+      rec.writeUInt32LE(n, 17);
+      let p = 21;
+      if (!same) {
+        rec.set(new Uint8Array(prevIds.buffer, 0, n * 4), p);
+        p += n * 4;
+      }
+      rec.set(new Uint8Array(vals.buffer, vals.byteOffset, n * 8), p);
+      rec.writeUInt32LE(crc32(rec.subarray(8)), 4);
+      if (out === undefined) writer.wal(rec, gen);
+      else {
+        out.raw(rec);
+        writer.wal(Buffer.from(out.buf.subarray(0, out.len)), gen);
+      }
+    },
+    onSeal(st, gen, sealed) {
+      const byId = st.seriesById();
+      const files = sealed.map((ref) => ({
+        name: blockName(ref.tier, ref.gen),
+        data: encodeBlock(ref, byId),
+      }));
+      sealed.forEach((ref, i) => spans.set(files[i].name, ref.block));
+      const expired = expiredNames(st, spans);
+      const snapData = encodeSnapshot(st, [...spans.keys()]);
+      const snapPath = join(dir, `${String(gen).padStart(10, '0')}.snap`);
+      writer.job(`seal ${gen}`, async () => {
+        for (const f of files) await writeFileAtomic(join(dir, 'blocks', f.name), f.data);
+        await writeFileAtomic(snapPath, snapData);
+        for (const g of listGens(dir, '.snap')) {
+          if (g < gen) await rm(join(dir, `${String(g).padStart(10, '0')}.snap`), { force: true });
+        }
+        for (const g of listGens(join(dir, 'wal'), '.wal')) {
+          if (g < gen) await rm(walPath(dir, g), { force: true });
+        }
+        for (const name of expired) await rm(join(dir, 'blocks', name), { force: true });
+      });
+    },
+  };
+  store.setHooks(hooks);
+  // 3. WAL segments from the snapshot's generation on.
+  const fromGen = snap?.gen ?? 0;
+  const byWalId = new Map<number, Series>();
+  let list: Series[] = [];
+  let walList: (Series | undefined)[] = [];
+  let values = new Float64Array(1024);
+  let replayed = 0;
+  for (const gen of listGens(join(dir, 'wal'), '.wal')) {
+    const path = walPath(dir, gen);
+    if (gen < fromGen) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    const buf = readFileSync(path);
+    const valid = validWalLength(buf);
+    if (valid < buf.length) {
+      log.warn(
+        { file: path, validBytes: valid, bytes: buf.length },
+        `store: WAL ${path} has a truncated or corrupt tail after byte ${valid}; replaying the valid part`,
+      );
+    }
+    byWalId.clear();
+    walList = [];
+    let off = 0;
+    while (off < valid) {
+      const len = buf.readUInt32LE(off);
+      let p = off + 8;
+      const end = p + len;
+      off = end;
+      const type = buf[p++];
+      if (type === REC_DEFINE) {
+        const id = buf.readUInt32LE(p);
+        p += 4;
+        const rd = (): string | undefined => {
+          const n = buf.readUInt16LE(p);
+          p += 2;
+          if (n === NO_LABELS) return undefined;
+          const s = buf.toString('utf8', p, p + n);
+          p += n;
+          return s;
+        };
+        const key = rd()!;
+        const metric = rd()!;
+        const labels = rd();
+        byWalId.set(id, store.seriesFor(key, metric, labels));
+      } else if (type === REC_BATCH || type === REC_VALUES) {
+        const t = buf.readDoubleLE(p);
+        const n = buf.readUInt32LE(p + 8);
+        p += 12;
+        if (values.length < n) values = new Float64Array(n);
+        if (type === REC_BATCH) {
+          walList = [];
+          for (let i = 0; i < n; i++) {
+            walList.push(byWalId.get(buf.readUInt32LE(p)));
+            p += 4;
+          }
+        } else if (walList.length !== n) continue; // no batch record before: cannot map
+        list = [];
+        for (let i = 0; i < n; i++) {
+          const s = walList[i];
+          if (s !== undefined) {
+            values[list.length] = buf.readDoubleLE(p);
+            list.push(s);
+          }
+          p += 8;
+        }
+        store.replay(t, list, values, list.length);
+        replayed++;
+      }
+    }
+  }
+
+  replaying = false;
+  store.setCloser(() => writer.close(10_000));
+  fileStats.set(store, writer.stats);
+  if (replayed > 0 || snap) {
+    log.info(
+      {
+        dataDir: dir,
+        blocks: liveBlocks.length,
+        walBatches: replayed,
+        series: store.seriesCount(),
+      },
+      `store: recovered ${store.seriesCount()} series from ${dir} (${liveBlocks.length} blocks, ${replayed} WAL batches)`,
+    );
+  }
+  (store as PersistentExtras).flush = () => writer.idle();
+  return store;
+}
+
+/** Extra methods of a store returned by `openTsdbStore`. */
+interface PersistentExtras {
+  flush?: () => Promise<void>;
+}
+
+/** Waits until everything appended so far is written (not necessarily fsynced). */
+export function flushStore(store: TsdbStore): Promise<void> {
+  return (store as PersistentExtras).flush?.() ?? Promise.resolve();
+}
+
+const fileStats = new WeakMap<TsdbStore, FileStats>();
+
+/** Disk-write statistics of a persistent store (undefined for an in-memory one). */
+export function storeFileStats(store: TsdbStore): FileStats | undefined {
+  return fileStats.get(store);
+}
+
+/** Names of block files whose block is no longer held by its tier (retention). */
+function expiredNames(store: TsdbStore, spans: Map<string, SealedBlock>): string[] {
+  const out: string[] = [];
+  for (const [name, b] of spans) {
+    const tierName = name.slice(0, name.indexOf('-')) as TierName;
+    if (!store.tier(tierName).blocks.includes(b)) {
+      out.push(name);
+      spans.delete(name);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,258 @@
+import type { ChunkEncoder } from './chunk-codec.js';
+import { RollupEncoder, decodeChunk, decodeRollups, rollupRecords } from './chunk-codec.js';
+import type { RollupRecords } from './chunk-codec.js';
+
+/** What a tier needs of a chunk encoder. */
+export interface TierEncoder {
+  readonly count: number;
+  readonly minT: number;
+  readonly maxT: number;
+  bytes(): Uint8Array;
+  capacityBytes(): number;
+  /** The chunk in its most compact form, an exact-size copy (for sealing). */
+  compact(): Uint8Array;
+}
+
+/**
+ * A sealed block: the chunks of every series of one tier for a span of time, packed in one
+ * buffer (no object per series). `ids` is sorted; series `ids[i]` holds `counts[i]` samples
+ * encoded in `data[offsets[i], offsets[i+1])`. `minT`/`maxT` bound every sample (ms, inclusive).
+ */
+export interface SealedBlock {
+  readonly minT: number;
+  readonly maxT: number;
+  readonly ids: Uint32Array;
+  readonly counts: Uint32Array;
+  readonly offsets: Uint32Array;
+  readonly data: Uint8Array;
+}
+
+/** Samples read from a tier, in append order (blocks in seal order, then the head). */
+export interface TierSamples {
+  ts: Float64Array;
+  vs: Float64Array;
+  n: number;
+  /** False when times may be unordered or repeated (sort, later wins). */
+  sorted: boolean;
+}
+
+/**
+ * One resolution of the store: an open head (one chunk encoder per series id) and sealed blocks.
+ * Synchronous; ids are numbers below 2^32 that the caller never reuses for another series while
+ * a block holding the old one is kept.
+ */
+export class Tier<E extends TierEncoder = ChunkEncoder> {
+  readonly head = new Map<number, E>();
+  blocks: SealedBlock[] = [];
+  /** Bumped on every seal: cached encoders from an older generation are stale. */
+  gen = 0;
+  headMinT = Infinity;
+  headMaxT = -Infinity;
+  headSamples = 0;
+
+  constructor(private readonly create: (sizeHint: number) => E) {}
+
+  /** The head encoder of a series, created on first use (`sizeHint`: expected bytes). */
+  encoder(id: number, sizeHint = 16): E {
+    let e = this.head.get(id);
+    if (e === undefined) {
+      e = this.create(sizeHint);
+      this.head.set(id, e);
+    }
+    return e;
+  }
+
+  /** Records a sample appended through a cached encoder. */
+  noteHead(t: number, samples = 1): void {
+    if (t < this.headMinT) this.headMinT = t;
+    if (t > this.headMaxT) this.headMaxT = t;
+    this.headSamples += samples;
+  }
+
+  /** Packs the head into a block (kept) and starts an empty head; undefined when empty. */
+  seal(): SealedBlock | undefined {
+    this.gen++;
+    if (this.head.size === 0) return undefined;
+    const ids = Uint32Array.from(this.head.keys()).sort();
+    const counts = new Uint32Array(ids.length);
+    const offsets = new Uint32Array(ids.length + 1);
+    const parts: Uint8Array[] = new Array<Uint8Array>(ids.length);
+    let size = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const e = this.head.get(ids[i])!;
+      counts[i] = e.count;
+      offsets[i] = size;
+      parts[i] = e.compact();
+      size += parts[i].length;
+    }
+    offsets[ids.length] = size;
+    const data = new Uint8Array(size);
+    for (let i = 0; i < ids.length; i++) data.set(parts[i], offsets[i]);
+    const block: SealedBlock = {
+      minT: this.headMinT,
+      maxT: this.headMaxT,
+      ids,
+      counts,
+      offsets,
+      data,
+    };
+    this.blocks.push(block);
+    this.head.clear();
+    this.headMinT = Infinity;
+    this.headMaxT = -Infinity;
+    this.headSamples = 0;
+    return block;
+  }
+
+  /** Drops blocks whose samples are all older than cutoffMs; returns the dropped ones. */
+  dropBefore(cutoffMs: number): SealedBlock[] {
+    const dropped = this.blocks.filter((b) => b.maxT < cutoffMs);
+    if (dropped.length > 0) this.blocks = this.blocks.filter((b) => b.maxT >= cutoffMs);
+    return dropped;
+  }
+
+  /**
+   * Reads the samples of series `id` from blocks and head overlapping [startMs, endMs]. The
+   * result may hold samples outside the range (whole chunks are decoded); callers filter.
+   */
+  read(this: Tier<ChunkEncoder>, id: number, startMs: number, endMs: number): TierSamples {
+    const { parts, total, sorted: inOrder } = this.chunks(id, startMs, endMs);
+    let sorted = inOrder;
+    const ts = new Float64Array(total);
+    const vs = new Float64Array(total);
+    let n = 0;
+    for (const p of parts) n += decodeChunk(p.bytes, p.count, ts, vs, n);
+    // Sealed chunks may be unsorted inside; the block flag is not kept, so check.
+    if (sorted) {
+      for (let i = 1; i < n; i++) {
+        if (ts[i] <= ts[i - 1]) {
+          sorted = false;
+          break;
+        }
+      }
+    }
+    return { ts, vs, n, sorted };
+  }
+
+  /**
+   * Roll-up records of series `id` from blocks and head overlapping [startMs, endMs], in append
+   * order (callers filter and merge by time).
+   */
+  readRollups(
+    this: Tier<RollupEncoder>,
+    id: number,
+    startMs: number,
+    endMs: number,
+  ): RollupRecords & { n: number } {
+    const { parts, total } = this.chunks(id, startMs, endMs);
+    const out = rollupRecords(total);
+    let n = 0;
+    for (const p of parts) n += decodeRollups(p.bytes, p.count, out, n);
+    return { ...out, n };
+  }
+
+  /** The chunks of `id` overlapping [startMs, endMs]; sorted is false when they may overlap. */
+  private chunks(
+    id: number,
+    startMs: number,
+    endMs: number,
+  ): { parts: { bytes: Uint8Array; count: number }[]; total: number; sorted: boolean } {
+    let total = 0;
+    let sorted = true;
+    const parts: { bytes: Uint8Array; count: number }[] = [];
+    let lastMax = -Infinity;
+    for (const b of this.blocks) {
+      if (b.maxT < startMs || b.minT > endMs) continue;
+      const i = findId(b.ids, id);
+      if (i < 0) continue;
+      parts.push({ bytes: b.data.subarray(b.offsets[i], b.offsets[i + 1]), count: b.counts[i] });
+      total += b.counts[i];
+      if (b.minT <= lastMax) sorted = false;
+      lastMax = b.maxT;
+    }
+    const e = this.head.get(id);
+    if (e !== undefined && !(e.maxT < startMs || e.minT > endMs)) {
+      parts.push({ bytes: e.bytes(), count: e.count });
+      total += e.count;
+      const unsorted = (e as Partial<{ sorted: boolean }>).sorted === false;
+      if (unsorted || e.minT <= lastMax) sorted = false;
+    }
+    return { parts, total, sorted };
+  }
+
+  /** Encoded bytes held: sealed data plus head buffers (capacity) plus block indexes. */
+  bytes(): number {
+    let n = 0;
+    for (const b of this.blocks) n += b.data.length + b.ids.length * 12 + 4;
+    for (const e of this.head.values()) n += e.capacityBytes() + 96;
+    return n;
+  }
+
+  /** Samples held (sealed + head). */
+  samples(): number {
+    let n = this.headSamples;
+    for (const b of this.blocks) for (let i = 0; i < b.counts.length; i++) n += b.counts[i];
+    return n;
+  }
+}
+
+/** Index of `id` in a sorted id array, -1 when absent. */
+export function findId(ids: Uint32Array, id: number): number {
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = ids[mid];
+    if (x < id) lo = mid + 1;
+    else if (x > id) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/**
+ * Roll-up block of raw blocks: per series, one record (min, max, sum, count) per `stepMs`
+ * bucket of each chunk's samples (every appended sample counts, rewrites included); undefined
+ * when the blocks hold nothing.
+ */
+export function rollupBlock(
+  blocks: readonly SealedBlock[],
+  stepMs: number,
+): SealedBlock | undefined {
+  if (blocks.length === 0) return undefined;
+  const tier = new Tier(() => new RollupEncoder());
+  let ts = new Float64Array(1024);
+  let vs = new Float64Array(1024);
+  for (const b of blocks) {
+    for (let i = 0; i < b.ids.length; i++) {
+      const n = b.counts[i];
+      if (ts.length < n) {
+        ts = new Float64Array(n * 2);
+        vs = new Float64Array(n * 2);
+      }
+      decodeChunk(b.data.subarray(b.offsets[i], b.offsets[i + 1]), n, ts, vs);
+      const e = tier.encoder(b.ids[i]);
+      let k = 0;
+      while (k < n) {
+        const start = Math.floor(ts[k] / stepMs) * stepMs;
+        let mn = vs[k];
+        let mx = vs[k];
+        let sum = vs[k];
+        let c = 1;
+        k++;
+        // Consecutive samples of the same bucket (an unsorted chunk gives several records).
+        while (k < n && ts[k] >= start && ts[k] < start + stepMs) {
+          const v = vs[k];
+          if (v < mn) mn = v;
+          if (v > mx) mx = v;
+          sum += v;
+          c++;
+          k++;
+        }
+        e.append(start, mn, mx, sum, c);
+        tier.noteHead(start);
+      }
+    }
+  }
+  return tier.seal();
+}
