@@ -2,6 +2,8 @@
 // write (protobuf + snappy), and the end-to-end export of one synthesized 1,000-node tick
 // (30 pods × 2 containers per node) into a real InfluxDB 1.x through the sink runtime.
 // Usage: npm run bench -- sinks [--nodes=1000] [--runs=5] [--no-influx]
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { pino } from 'pino';
 import { parseUri } from '../src/config/uri.js';
 import type { Batch, MetricSet } from '../src/core/batch.js';
@@ -115,15 +117,34 @@ function synthTick(nodes: number, t: number): Batch {
   return b;
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function procCpuS(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+function ownCpuS(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
 
+let lastCpuMs = 0;
+/** Wall time of `fn` in ms; its CPU time (all threads of this process, GC included) goes to lastCpuMs. */
 function timeMs(fn: () => void): number {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   fn();
-  return performance.now() - t0;
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  lastCpuMs = (c.user + c.system) / 1000;
+  return wall;
 }
 
 const t = Math.floor(Date.now() / 1000) * 1000;
@@ -137,11 +158,15 @@ const millionPoints = countPoints(million);
 const lpOpts = { withFields: false, clusterName: 'default', disableCounterMetrics: false };
 let lpBytes = 0;
 const lpMs: number[] = [];
+const lpCpuMs: number[] = [];
 for (let i = 0; i < RUNS + 1; i++) {
   const ms = timeMs(() => {
     lpBytes = encodeLineProtocol(million, lpOpts, 10_000).reduce((a, c) => a + c.bytes.length, 0);
   });
-  if (i > 0) lpMs.push(ms); // first run warms up the JIT
+  if (i > 0) {
+    lpMs.push(ms); // the first run warms up the JIT
+    lpCpuMs.push(lastCpuMs);
+  }
 }
 const prom = createPrometheusSink(
   parseUri('--sink', 'prometheus:http://127.0.0.1:1/api/v1/write', {}),
@@ -149,20 +174,27 @@ const prom = createPrometheusSink(
 );
 let rwBytes = 0;
 const rwMs: number[] = [];
+const rwCpuMs: number[] = [];
 for (let i = 0; i < Math.min(RUNS, 3) + 1; i++) {
   const ms = timeMs(() => {
     rwBytes = [...prom.encode(million)].reduce((a, c) => a + c.payload.length, 0);
   });
-  if (i > 0) rwMs.push(ms);
+  if (i > 0) {
+    rwMs.push(ms);
+    rwCpuMs.push(lastCpuMs);
+  }
 }
 await prom.close();
 
 const figures: Record<string, unknown> = {
   millionBatchPoints: millionPoints,
+  loadAverage1m: +os.loadavg()[0].toFixed(1),
   lineProtocolMs: Math.round(median(lpMs)),
+  lineProtocolCpuMs: Math.round(median(lpCpuMs)),
   lineProtocolPointsPerS: Math.round(millionPoints / (median(lpMs) / 1000)),
   lineProtocolMB: +(lpBytes / 1e6).toFixed(1),
   remoteWriteMs: Math.round(median(rwMs)),
+  remoteWriteCpuMs: Math.round(median(rwCpuMs)),
   remoteWritePointsPerS: Math.round(millionPoints / (median(rwMs) / 1000)),
   remoteWriteSnappyMB: +(rwBytes / 1e6).toFixed(1),
   tickNodes: NODES,
@@ -193,6 +225,8 @@ if (WITH_INFLUX && haveInfluxdb()) {
         ),
         { capacity: 3, writeTimeoutMs: 120_000, flushTimeoutMs: 600_000, metrics, logger: silent },
       );
+      const influxCpu0 = procCpuS(influx.pid());
+      const ownCpu0 = ownCpuS();
       const t0 = performance.now();
       await sink.write(b);
       const enqueueMs = performance.now() - t0;
@@ -201,6 +235,8 @@ if (WITH_INFLUX && haveInfluxdb()) {
       const json = await metrics.registry.getMetricsAsJSON();
       const written = json.find((m) => m.name === 'heapster_sink_points_written_total')?.values[0]
         ?.value;
+      figures[`influx_${label}_influxdCpuS`] = +(procCpuS(influx.pid()) - influxCpu0).toFixed(1);
+      figures[`influx_${label}_heapsterCpuS`] = +(ownCpuS() - ownCpu0).toFixed(1);
       figures[`influx_${label}_writeCallMs`] = Math.round(enqueueMs);
       figures[`influx_${label}_totalMs`] = Math.round(totalMs);
       figures[`influx_${label}_pointsWritten`] = written;

@@ -45,7 +45,8 @@ const FLAGS: readonly FlagSpec[] = [
     group: 'heapster',
     help:
       'Where to collect metrics from, key[:url][?opts]; repeatable, every source is scraped.\n' +
-      'Sources: local (the cgroups and /proc of this machine).',
+      'Sources: local (the cgroups and /proc of this machine), kubernetes.summary_api,\n' +
+      'kubernetes (kubelet /metrics/cadvisor), kubernetes.resource_api (kubelet /metrics/resource).',
   },
   {
     name: 'sink',
@@ -54,7 +55,8 @@ const FLAGS: readonly FlagSpec[] = [
     group: 'heapster',
     help:
       'Where to send every batch, key[:url][?opts]; repeatable, each sink gets all data.\n' +
-      'Sinks: log. The in-memory store (metric) is always on unless --disable-metric-sink.',
+      'Sinks: log, influxdb, prometheus (remote write), graphite, opentsdb, statsd. The store\n' +
+      '(metric) is always on unless --disable-metric-sink.',
   },
   {
     name: 'metric-resolution',
@@ -641,6 +643,10 @@ export function helpText(): string {
     '',
     'Usage:',
     '  heapster [flags]    collect, roll up, store, serve and export metrics (the main job)',
+    '  heapster top nodes|pods|containers|namespaces [--server URL]',
+    '                      kubectl-top-like tables from a running heapster (see top --help)',
+    '  heapster simulate [--nodes N ...]',
+    '                      a simulated Kubernetes cluster for demos and benchmarks (see simulate --help)',
     '',
     'Flag names may use _ or - (--metric_resolution = --metric-resolution); values are',
     'given as --flag=value or --flag value; booleans as --flag or --flag=true|false.',
@@ -664,7 +670,8 @@ export function helpText(): string {
     '    --source=local                          this machine (the default)',
     "    --source=kubernetes.summary_api:''      key only; '' (left by a manifest) is empty",
     '    --sink=log                              print every batch to the log',
-    '    --sink=influxdb:http://localhost:8086?db=k8s   (syntax example; not available yet)',
+    '    --sink=influxdb:http://localhost:8086?db=k8s',
+    '    --sink=prometheus:http://localhost:9090/api/v1/write',
     '  Sources available now: local. Sinks available now: log (plus the embedded store).',
     '',
   ].join('\n');

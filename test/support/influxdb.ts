@@ -28,6 +28,8 @@ export interface InfluxdbServer {
   readonly url: string;
   /** Runs InfluxQL on `db` (GET /query, epoch=ms); throws on an error answer. */
   query(q: string, db?: string): Promise<InfluxSeries[]>;
+  /** Process id of the running influxd (undefined while stopped), e.g. to read its CPU time. */
+  pid(): number | undefined;
   /** Stops the server (SIGTERM, then SIGKILL after 10 s); data stays. */
   stop(): Promise<void>;
   /** Starts it again on the same port and data dir; resolves when /ping answers 204. */
@@ -115,6 +117,7 @@ export async function startInfluxdb(): Promise<InfluxdbServer> {
       if (err) throw new Error(`influx query ${q}: ${err}`);
       return json.results?.[0]?.series ?? [];
     },
+    pid: () => (child?.exitCode === null ? child.pid : undefined),
     stop,
     start,
     async destroy() {
