@@ -190,3 +190,49 @@ test('compaction: a µs-granular counter and a page-sized gauge use their common
     assert.deepEqual([...outV], vals);
   }
 });
+
+test('a chunk in the layout learned from the previous one round-trips (exceptions included)', () => {
+  let learnedRuns = 0;
+  const series = fc.array(fc.oneof(fc.integer({ min: -5000, max: 5000 }), adversarial), {
+    minLength: 1,
+    maxLength: 120,
+  });
+  fc.assert(
+    fc.property(
+      fc.constantFrom(1, 60, 4096, 1000),
+      fc.integer({ min: 1, max: 200 }),
+      series,
+      fc.boolean(),
+      (scale, len, tail, recheck) => {
+        // The previous chunk: a regular integer (or rate) series that compacts to a layout.
+        const prev = new ChunkEncoder();
+        // Jittered, so that compaction chooses a layout (a linear series needs none).
+        for (let i = 0; i < len; i++) {
+          prev.append(
+            i * 60_000,
+            (1e6 + (i * 7 + ((i * i) % 5)) * scale) / (scale === 60 ? 60 : 1),
+          );
+        }
+        prev.compact();
+        if (prev.nextLayout() !== undefined) learnedRuns++;
+        const next = new ChunkEncoder(16, prev.nextLayout(), recheck);
+        const ts: number[] = [];
+        const vs: number[] = [];
+        tail.forEach((v, i) => {
+          ts.push((len + i) * 60_000);
+          vs.push(i % 3 === 0 ? v : (1e6 + (len + i) * 7 * scale) / (scale === 60 ? 60 : 1));
+        });
+        ts.forEach((t, i) => next.append(t, vs[i]));
+        for (const bytes of [next.bytes(), next.compact()]) {
+          const outT = new Float64Array(ts.length);
+          const outV = new Float64Array(ts.length);
+          decodeChunk(bytes, ts.length, outT, outV);
+          assert.deepEqual([...outT], ts);
+          sameValues([...outV], vs);
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+  assert.ok(learnedRuns > 200, `${learnedRuns} runs had a learned layout`);
+});

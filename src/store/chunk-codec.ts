@@ -211,6 +211,8 @@ class Column {
   trailing = 0;
   /** Decoder: significant bits of the current XOR window. */
   sig = 64;
+  /** Encoder: non-zero codes written (a chunk with ≤ 1 gains nothing from compaction). */
+  changes = 0;
 
   /** Appends v (the first call writes the column header). */
   put(w: BitWriter, v: number, layout: IntLayout): void {
@@ -243,7 +245,7 @@ class Column {
     if (this.intMode) {
       const d = (v - this.prev) / this.step;
       if (!isIntEncodable(v) || !Number.isInteger(d)) {
-        w.write(7, 3); // '111': escape to XOR floats
+        w.write(14, 4); // '1110': switch to XOR floats
         this.intMode = false;
         this.startFloat(w, v);
         return;
@@ -257,18 +259,36 @@ class Column {
       }
       const z = zigzag(x);
       const len = bitLen(z);
-      if (len <= this.width && this.width - len <= 6) {
-        w.write(2, 2); // '10': same width
-        w.writeWide(z, this.width);
+      this.changes++;
+      const width = this.width;
+      if (len <= width && width - len <= 6) {
+        // '10': same width, then the value (one write when it fits 32 bits)
+        if (width <= 30) w.write((2 << width) | z, width + 2);
+        else {
+          w.write(2, 2);
+          w.writeWide(z, width);
+        }
       } else {
-        w.write(6, 3); // '110': new width (6 bits) then the value
-        w.write(len - 1, 6);
-        w.writeWide(z, len);
+        // '110': new width (6 bits), then the value
+        if (len <= 23) w.write((((6 << 6) | (len - 1)) << len) | z, len + 9);
+        else {
+          w.write((6 << 6) | (len - 1), 9);
+          w.writeWide(z, len);
+        }
         this.width = len;
       }
       return;
     }
     this.putXor(w, v);
+  }
+
+  /** Writes v as a one-off exception of an integer column (its state is unchanged). */
+  putException(w: BitWriter, v: number): void {
+    w.write(15, 4); // '1111': a raw float64
+    f64[0] = v;
+    w.write(u32[HI], 32);
+    w.write(u32[LO], 32);
+    this.changes++;
   }
 
   private startFloat(w: BitWriter, v: number): void {
@@ -292,6 +312,7 @@ class Column {
       w.zero();
       return;
     }
+    this.changes++;
     let lead = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
     const trail = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
     if (lead > 31) lead = 31; // 5 bits
@@ -325,9 +346,14 @@ class Column {
       return this.readFloat(r);
     }
     if (this.intMode) {
-      // Prefix: '0' zero, '10' same width, '110' new width, '111' escape to floats.
+      // '0' zero, '10' same width, '110' new width, '1110' to floats, '1111' one exception.
       const code = r.read(1) === 0 ? 0 : r.read(1) === 0 ? 1 : r.read(1) === 0 ? 2 : 3;
       if (code === 3) {
+        if (r.read(1) === 1) {
+          u32[HI] = r.read(32);
+          u32[LO] = r.read(32);
+          return f64[0];
+        }
         this.intMode = false;
         return this.readFloat(r);
       }
@@ -453,14 +479,31 @@ export class ChunkEncoder {
   sorted = true;
   minT = Infinity;
   maxT = -Infinity;
+  /** Values that did not fit the learned layout (written as raw floats). */
+  private exceptions = 0;
+  /** The layout `compact()` chose, for the series' next chunk. */
+  private chosen: IntLayout | undefined;
 
-  /** `initialBytes`: expected size (e.g. the previous chunk's), to avoid regrowing. */
-  constructor(initialBytes = 16) {
+  /**
+   * `initialBytes`: expected size (e.g. the previous chunk's), to avoid regrowing. `learned`:
+   * the layout of the series' previous chunk (`nextLayout()`), used from the first sample so
+   * that sealing need not re-encode; `recheck`: re-encode at sealing anyway (layouts drift).
+   */
+  constructor(
+    initialBytes = 16,
+    private learned: IntLayout | undefined = undefined,
+    private readonly recheck = true,
+  ) {
     this.w = new BitWriter(Math.max(16, initialBytes));
   }
 
   /** Appends one sample. */
   append(t: number, v: number): void {
+    const learned = this.learned;
+    if (learned !== undefined) {
+      this.appendLearned(t, v, learned);
+      return;
+    }
     const w = this.w;
     if (this.count === 0) {
       this.minT = this.maxT = t;
@@ -472,6 +515,43 @@ export class ChunkEncoder {
     this.time.put(w, t, this.count === 0);
     this.col.put(w, v, STREAM_LAYOUT);
     this.count++;
+  }
+
+  private appendLearned(t: number, v: number, layout: IntLayout): void {
+    const col = this.col;
+    let x = v;
+    if (layout.div !== 1) {
+      x = Math.round(v * layout.div);
+      if (x / layout.div !== v) x = NaN;
+    }
+    const fits = isIntEncodable(x);
+    if (!col.started && !fits) {
+      // A first value outside the layout: this chunk streams without it.
+      this.learned = undefined;
+      this.append(t, v);
+      return;
+    }
+    const w = this.w;
+    if (this.count === 0) {
+      this.minT = this.maxT = t;
+    } else {
+      if (t <= this.time.prevT) this.sorted = false;
+      if (t < this.minT) this.minT = t;
+      if (t > this.maxT) this.maxT = t;
+    }
+    this.time.put(w, t, this.count === 0);
+    if (!col.started || !col.intMode) col.put(w, col.started ? v : x, layout);
+    else if (fits && Number.isInteger((x - col.prev) / col.step)) col.put(w, x, layout);
+    else {
+      col.putException(w, v);
+      this.exceptions++;
+    }
+    this.count++;
+  }
+
+  /** The layout for the series' next chunk (after `compact()`), undefined for the default. */
+  nextLayout(): IntLayout | undefined {
+    return this.chosen ?? this.learned;
   }
 
   /** Bits written. */
@@ -492,13 +572,18 @@ export class ChunkEncoder {
   /** The chunk re-encoded in its most compact layout (a new exact-size buffer). */
   compact(): Uint8Array {
     const n = this.count;
+    if (this.col.changes <= 1) return this.bytes().slice();
+    if (this.learned !== undefined && this.exceptions === 0 && !this.recheck) {
+      return this.bytes().slice();
+    }
     if (scratchT.length < n) {
       scratchT = new Float64Array(n * 2);
       scratchV = new Float64Array(n * 2);
     }
     decodeChunk(this.bytes(), n, scratchT, scratchV);
-    const out = encodeChunk(scratchT, scratchV, n);
-    return out.length <= this.bytes().length ? out : this.bytes().slice();
+    const { bytes, layout } = encodeBest(scratchT, scratchV, n);
+    this.chosen = layout;
+    return bytes.length <= this.bytes().length ? bytes : this.bytes().slice();
   }
 }
 
@@ -506,14 +591,38 @@ let scratchT = new Float64Array(1024);
 let scratchV = new Float64Array(1024);
 
 /** Divisors tried for non-integer columns, besides the chunk's time step in seconds. */
-const DIVISORS = [10, 100, 1000];
+const DIVISORS = [10, 100, 1000, 10_000, 100_000, 1_000_000];
+
+/** At most this share of a column's values may be exceptions (raw floats) in an int layout. */
+const MAX_EXCEPTION_SHARE = 1 / 8;
+
+/** Fills scaled[0..n) with v × d where exact (NaN otherwise); returns the NaN count. */
+function scaleBy(
+  vs: ArrayLike<number>,
+  n: number,
+  d: number,
+  scaled: Float64Array,
+  max: number,
+): number {
+  let exceptions = 0;
+  for (let i = 0; i < n; i++) {
+    const v = vs[i];
+    const x = d === 1 ? v : Math.round(v * d);
+    if (isIntEncodable(x) && (d === 1 || x / d === v)) scaled[i] = x;
+    else {
+      scaled[i] = NaN;
+      if (++exceptions > max) return exceptions;
+    }
+  }
+  return exceptions;
+}
 
 /**
  * The most compact layout of a value column (values[0..n)), or undefined for XOR floats: when
- * every value times some divisor d (the time step in seconds — a rate over the step — or 10,
- * 100, 1000) is an integer that divides back exactly, the column holds those integers; an
- * integer column uses the common step of its deltas and whichever of delta or
- * delta-of-delta leaves more zeros. `scaled` receives the stored integers.
+ * the values times some divisor d (1, the time step in seconds — a rate over the step — or a
+ * power of ten) are integers that divide back exactly, but for a few exceptions (kept as raw
+ * floats; NaN in `scaled`), the column holds those integers, with the common step of their
+ * deltas and whichever of delta or delta-of-delta leaves more zeros.
  */
 function chooseLayout(
   vs: ArrayLike<number>,
@@ -521,34 +630,53 @@ function chooseLayout(
   stepS: number,
   scaled: Float64Array,
 ): IntLayout | undefined {
-  let div = 0;
   const tries = Number.isInteger(stepS) && stepS > 1 ? [1, stepS, ...DIVISORS] : [1, ...DIVISORS];
+  const max = Math.floor(n * MAX_EXCEPTION_SHARE);
+  let best = -1;
+  let bestExceptions = max + 1;
+  let filled = false; // scaled holds the best divisor's values
   for (const d of tries) {
-    let ok = true;
-    for (let i = 0; i < n; i++) {
-      const x = d === 1 ? vs[i] : Math.round(vs[i] * d);
-      if (!isIntEncodable(x) || (d !== 1 && x / d !== vs[i])) {
-        ok = false;
-        break;
-      }
-      scaled[i] = x;
-    }
-    if (ok) {
-      div = d;
-      break;
+    const e = scaleBy(vs, n, d, scaled, Math.min(max, bestExceptions - 1));
+    filled = false;
+    if (e < bestExceptions && !Number.isNaN(scaled[0])) {
+      best = d;
+      bestExceptions = e;
+      filled = true;
+      if (e === 0) break;
     }
   }
-  if (div === 0) return undefined;
+  if (best < 0) return undefined;
+  if (!filled) scaleBy(vs, n, best, scaled, n);
   let step = 0;
   let zeroD = 0;
   let zeroDod = 0;
+  let prev = scaled[0];
+  let prevD = NaN;
   for (let i = 1; i < n; i++) {
-    const d = scaled[i] - scaled[i - 1];
+    const x = scaled[i];
+    if (Number.isNaN(x)) continue;
+    const d = x - prev;
     if (d === 0) zeroD++;
     else step = gcd(Math.abs(d), step);
-    if (i > 1 && d === scaled[i - 1] - scaled[i - 2]) zeroDod++;
+    if (d === prevD) zeroDod++;
+    prevD = d;
+    prev = x;
   }
-  return { dod: zeroDod >= zeroD, step: step >= 1 ? step : 1, div };
+  return { dod: zeroDod >= zeroD, step: step >= 1 ? step : 1, div: best };
+}
+
+/** Appends value i of a column chosen by `chooseLayout` (scaled, or an exception). */
+function putChosen(
+  col: Column,
+  w: BitWriter,
+  layout: IntLayout | undefined,
+  scaled: Float64Array,
+  vs: ArrayLike<number>,
+  i: number,
+): void {
+  if (layout === undefined) col.put(w, vs[i], STREAM_LAYOUT);
+  else if (Number.isNaN(scaled[i])) col.putException(w, vs[i]);
+  else col.put(w, scaled[i], layout);
 }
 
 let scaledScratch = new Float64Array(1024);
@@ -568,18 +696,24 @@ function timeStepS(ts: ArrayLike<number>, n: number): number {
  * `chooseLayout`). `decodeChunk` reads it back exactly.
  */
 export function encodeChunk(ts: ArrayLike<number>, vs: ArrayLike<number>, n: number): Uint8Array {
+  return encodeBest(ts, vs, n).bytes;
+}
+
+function encodeBest(
+  ts: ArrayLike<number>,
+  vs: ArrayLike<number>,
+  n: number,
+): { bytes: Uint8Array; layout: IntLayout | undefined } {
   const scaled = scaledBuffer(n);
   const layout = chooseLayout(vs, n, timeStepS(ts, n), scaled);
   const w = new BitWriter(Math.max(16, n >> 1));
   const time = new TimeColumn();
   const col = new Column();
-  const src = layout === undefined ? vs : scaled;
-  const lay = layout ?? STREAM_LAYOUT;
   for (let i = 0; i < n; i++) {
     time.put(w, ts[i], i === 0);
-    col.put(w, src[i], lay);
+    putChosen(col, w, layout, scaled, vs, i);
   }
-  return w.bytes().slice();
+  return { bytes: w.bytes().slice(), layout };
 }
 
 /**
@@ -654,10 +788,9 @@ export class RollupEncoder {
     const r = rollupRecords(n);
     decodeRollups(this.bytes(), n, r);
     const stepS = timeStepS(r.ts, n);
-    const lay = (vs: Float64Array, m: number): { l: IntLayout; v: Float64Array } => {
+    const lay = (vs: Float64Array, m: number) => {
       const scaled = new Float64Array(m);
-      const l = chooseLayout(vs, m, stepS, scaled);
-      return l === undefined ? { l: STREAM_LAYOUT, v: vs } : { l, v: scaled };
+      return { l: chooseLayout(vs, m, stepS, scaled), v: scaled, vs };
     };
     // min/max columns hold only the records that differ from their sum.
     const diff: number[] = [];
@@ -676,12 +809,12 @@ export class RollupEncoder {
     let k = 0;
     for (let i = 0; i < n; i++) {
       time.put(w, r.ts[i], i === 0);
-      cols[0].put(w, cnt.v[i], cnt.l);
-      cols[1].put(w, sum.v[i], sum.l);
+      putChosen(cols[0], w, cnt.l, cnt.v, cnt.vs, i);
+      putChosen(cols[1], w, sum.l, sum.v, sum.vs, i);
       if (diff[k] === i) {
         w.write(1, 1);
-        cols[2].put(w, mn.v[k], mn.l);
-        cols[3].put(w, mx.v[k], mx.l);
+        putChosen(cols[2], w, mn.l, mn.v, mn.vs, k);
+        putChosen(cols[3], w, mx.l, mx.v, mx.vs, k);
         k++;
       } else w.write(0, 1);
     }

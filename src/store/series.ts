@@ -2,9 +2,8 @@ import type { ChunkEncoder } from './chunk-codec.js';
 
 /**
  * One stored series: a plain or labeled metric of one entity. Holds the raw head encoder
- * (cached, valid while `rawGen` equals the raw tier's generation) and the open minute and hour
- * roll-up accumulators that feed the hour tier (`mStart`/`hStart` NaN when empty). Strings are
- * interned by the store.
+ * (cached, valid while `rawGen` equals the raw tier's generation) and the open hour roll-up
+ * accumulator (`hStart` NaN when empty). Strings are interned by the store.
  */
 export class Series {
   lastMs = -Infinity;
@@ -12,11 +11,6 @@ export class Series {
   rawGen = -1;
   /** WAL segment generation in which this series was last defined. */
   walGen = -1;
-  mStart = NaN;
-  mMin = 0;
-  mMax = 0;
-  mSum = 0;
-  mCount = 0;
   hStart = NaN;
   hMin = 0;
   hMax = 0;

@@ -160,3 +160,78 @@ test('a corrupt block and a torn WAL tail are reported and skipped; the rest loa
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('WAL: values records replay by their batch record; one whose batch record is lost is skipped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapster-store-'));
+  try {
+    const opts = { dataDir: dir, logger: recordingLogger().logger, syncEveryMs: 0 };
+    const a = openTsdbStore(opts);
+    const t0 = 1_700_000_400_000 - (1_700_000_400_000 % HOUR) + 60_000;
+    const one = (t: number, values: [string, number][]): Batch => ({
+      timestampMs: t,
+      sets: new Map([
+        [
+          'node:n0',
+          {
+            labels: { type: 'node' },
+            values: new Map(values),
+            labeled: [],
+            scrapeTimeMs: t,
+            collectionStartMs: 0,
+            createMs: 0,
+          },
+        ],
+      ]),
+    });
+    a.append(
+      one(t0, [
+        ['m0', 1],
+        ['m1', 2],
+      ]),
+    ); // defines + batch record (layout 1)
+    a.append(
+      one(t0 + 1000, [
+        ['m0', 3],
+        ['m1', 4],
+      ]),
+    ); // values record of layout 1
+    a.append(
+      one(t0 + 2000, [
+        ['m1', 20],
+        ['m0', 10],
+      ]),
+    ); // batch record (layout 2: reversed)
+    a.append(
+      one(t0 + 3000, [
+        ['m1', 40],
+        ['m0', 30],
+      ]),
+    ); // values record of layout 2
+    await a.close();
+    const q = (metric: string) =>
+      openedB.query({ key: 'node:n0', metric, startMs: 0, endMs: t0 + 10_000 }).map((p) => p.value);
+    let openedB = openTsdbStore(opts);
+    assert.deepEqual(q('m0'), [1, 3, 10, 30]);
+    assert.deepEqual(q('m1'), [2, 4, 20, 40]);
+    await openedB.close();
+    // Drop the second batch record (as a failing disk's queue may): its values record must not
+    // be read with the first layout (which has the same length).
+    const wal = join(dir, 'wal', readdirSync(join(dir, 'wal')).sort().at(-1)!);
+    const buf = readFileSync(wal);
+    const frames: Buffer[] = [];
+    for (let off = 0; off < buf.length;) {
+      const len = buf.readUInt32LE(off);
+      frames.push(buf.subarray(off, off + 8 + len));
+      off += 8 + len;
+    }
+    const batches = frames.filter((f) => f[8] === 3);
+    assert.equal(batches.length, 2);
+    writeFileSync(wal, Buffer.concat(frames.filter((f) => f !== batches[1])));
+    openedB = openTsdbStore(opts);
+    assert.deepEqual(q('m0'), [1, 3]);
+    assert.deepEqual(q('m1'), [2, 4]);
+    await openedB.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

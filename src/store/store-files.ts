@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Logger } from '../core/log.js';
-import { RollupEncoder, decodeRollups, rollupRecords } from './chunk-codec.js';
+import { decodeRollups, rollupRecords } from './chunk-codec.js';
 import type { Series } from './series.js';
 import type { SealedBlock } from './tier.js';
 import { TsdbStore } from './tsdb-store.js';
@@ -31,12 +31,13 @@ const writeAsync = promisify(write);
 const fdatasyncAsync = promisify(fdatasync);
 
 const REC_DEFINE = 1;
-/** A batch: time, count, series ids, values. */
+/** A batch: time, count, layout number, series ids, values. */
 const REC_BATCH = 3;
-/** A batch of the same series, in the same order, as the previous one: time, count, values. */
+/** A batch of the same series, in the same order, as batch record `layout number`: time,
+ * count, layout number, values. */
 const REC_VALUES = 4;
 const BLOCK_MAGIC = 0x324b4248; // "HBK2": the header (series names) is deflated
-const SNAP_MAGIC = 0x504e5348; // "HSNP"
+const SNAP_MAGIC = 0x32534e48; // "HNS2"
 const NO_LABELS = 0xffff;
 
 /** Options of a persistent store. */
@@ -284,15 +285,6 @@ class Bytes {
   }
 }
 
-/** Frames a payload as a WAL record: length, CRC-32, payload. */
-function frame(payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(payload.length + 8);
-  out.writeUInt32LE(payload.length, 0);
-  out.writeUInt32LE(crc32(payload), 4);
-  payload.copy(out, 8);
-  return out;
-}
-
 /** Encodes a sealed block with its series identities (self-contained). */
 function encodeBlock(ref: SealedRef, byId: Map<number, Series>): Buffer {
   const b = ref.block;
@@ -379,7 +371,7 @@ function decodeBlock(buf: Buffer, store: TsdbStore): { tier: TierName; block: Se
   return { tier: head.tier, block };
 }
 
-const SERIES_NUMS = 12;
+const SERIES_NUMS = 7;
 
 /** The snapshot at a seal: clock, block list, series with accumulators, hour head. */
 function encodeSnapshot(store: TsdbStore, blocks: string[]): Buffer {
@@ -387,23 +379,7 @@ function encodeSnapshot(store: TsdbStore, blocks: string[]): Buffer {
   const names = series.map((s) => [s.key, s.metric, s.labels ?? null]);
   const nums = new Float64Array(series.length * SERIES_NUMS);
   series.forEach((s, i) => {
-    nums.set(
-      [
-        s.id,
-        s.lastMs,
-        s.mStart,
-        s.mMin,
-        s.mMax,
-        s.mSum,
-        s.mCount,
-        s.hStart,
-        s.hMin,
-        s.hMax,
-        s.hSum,
-        s.hCount,
-      ],
-      i * SERIES_NUMS,
-    );
+    nums.set([s.id, s.lastMs, s.hStart, s.hMin, s.hMax, s.hSum, s.hCount], i * SERIES_NUMS);
   });
   const hour = store.hour;
   const hourIds = [...hour.head.keys()];
@@ -489,8 +465,7 @@ function decodeSnapshot(buf: Buffer): Snapshot {
         const x = nums.subarray(i * SERIES_NUMS, (i + 1) * SERIES_NUMS);
         idMap.set(x[0], s.id);
         s.lastMs = Math.max(s.lastMs, x[1]);
-        [, , s.mStart, s.mMin, s.mMax, s.mSum, s.mCount] = x;
-        [s.hStart, s.hMin, s.hMax, s.hSum, s.hCount] = x.subarray(7);
+        [s.hStart, s.hMin, s.hMax, s.hSum, s.hCount] = x.subarray(2);
       });
       head.hourLens.forEach((len, i) => {
         const sid = idMap.get(hourNums[i * 2]);
@@ -498,14 +473,12 @@ function decodeSnapshot(buf: Buffer): Snapshot {
         const bytes = buf.subarray(off, off + len);
         off += len;
         if (sid === undefined) return;
-        // Re-encode the open chunk: the encoder continues from its last record.
         const recs = rollupRecords(count);
         decodeRollups(bytes, count, recs);
-        const e = new RollupEncoder();
+        const e = store.hour.encoder(sid);
         for (let k = 0; k < count; k++) {
           e.append(recs.ts[k], recs.min[k], recs.max[k], recs.sum[k], recs.count[k]);
         }
-        store.hour.head.set(sid, e);
       });
       store.hour.headMinT = head.hourMinT ?? Infinity;
       store.hour.headMaxT = head.hourMaxT ?? -Infinity;
@@ -611,6 +584,10 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
   let walGen = store.gen;
   let prevIds = new Uint32Array(1024);
   let prevN = -1;
+  // Number of the last batch record: a values record names it, so that a values record whose
+  // batch record was lost (dropped while the disk was failing) is skipped, never misread.
+  // Starts at random: a later process appending to the same segment does not repeat numbers.
+  let layoutSeq = Math.floor(Math.random() * 2 ** 32);
   const hooks: StoreHooks = {
     onBatch(st, t, series, vals) {
       if (replaying) return;
@@ -624,15 +601,19 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
         const s = series[i];
         if (s.walGen === gen) continue;
         s.walGen = gen;
-        const rec = new Bytes();
-        rec.u8(REC_DEFINE);
-        rec.u32(s.id);
-        rec.str(s.key);
-        rec.str(s.metric);
-        if (s.labels === undefined) rec.u16(NO_LABELS);
-        else rec.str(s.labels);
+        // Framed in place: length and CRC-32 filled in after the payload.
         out ??= new Bytes();
-        out.raw(frame(rec.buf.subarray(0, rec.len)));
+        const start = out.len;
+        out.u32(0);
+        out.u32(0);
+        out.u8(REC_DEFINE);
+        out.u32(s.id);
+        out.str(s.key);
+        out.str(s.metric);
+        if (s.labels === undefined) out.u16(NO_LABELS);
+        else out.str(s.labels);
+        out.buf.writeUInt32LE(out.len - start - 8, start);
+        out.buf.writeUInt32LE(crc32(out.buf.subarray(start + 8, out.len)), start + 4);
       }
       // The same series as the previous batch (the usual case): values only.
       const n = series.length;
@@ -644,13 +625,15 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
         prevIds[i] = id;
       }
       prevN = n;
-      const payload = 13 + n * (same ? 8 : 12);
+      if (!same) layoutSeq = (layoutSeq + 1) >>> 0;
+      const payload = 17 + n * (same ? 8 : 12);
       const rec = Buffer.allocUnsafe(8 + payload);
       rec.writeUInt32LE(payload, 0);
       rec[8] = same ? REC_VALUES : REC_BATCH;
       rec.writeDoubleLE(t, 9);
       rec.writeUInt32LE(n, 17);
-      let p = 21;
+      rec.writeUInt32LE(layoutSeq, 21);
+      let p = 25;
       if (!same) {
         rec.set(new Uint8Array(prevIds.buffer, 0, n * 4), p);
         p += n * 4;
@@ -692,6 +675,7 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
   const byWalId = new Map<number, Series>();
   let list: Series[] = [];
   let walList: (Series | undefined)[] = [];
+  let walSeq = -1;
   let values = new Float64Array(1024);
   let replayed = 0;
   for (const gen of listGens(join(dir, 'wal'), '.wal')) {
@@ -710,6 +694,7 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
     }
     byWalId.clear();
     walList = [];
+    walSeq = -1;
     let off = 0;
     while (off < valid) {
       const len = buf.readUInt32LE(off);
@@ -735,15 +720,19 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
       } else if (type === REC_BATCH || type === REC_VALUES) {
         const t = buf.readDoubleLE(p);
         const n = buf.readUInt32LE(p + 8);
-        p += 12;
+        const seq = buf.readUInt32LE(p + 12);
+        p += 16;
         if (values.length < n) values = new Float64Array(n);
         if (type === REC_BATCH) {
+          walSeq = seq;
           walList = [];
           for (let i = 0; i < n; i++) {
             walList.push(byWalId.get(buf.readUInt32LE(p)));
             p += 4;
           }
-        } else if (walList.length !== n) continue; // no batch record before: cannot map
+        } else if (seq !== walSeq || walList.length !== n) {
+          continue; // its batch record is not in this segment: cannot map
+        }
         list = [];
         for (let i = 0; i < n; i++) {
           const s = walList[i];

@@ -139,7 +139,7 @@ export class Tier<E extends TierEncoder = ChunkEncoder> {
    * order (callers filter and merge by time).
    */
   readRollups(
-    this: Tier<RollupEncoder>,
+    this: Tier<TierEncoder>,
     id: number,
     startMs: number,
     endMs: number,

@@ -12,6 +12,7 @@ import type {
 import { bucketStart, bucketsFromRaw, bucketsFromRollups } from './aggregate.js';
 import type { Rollups } from './aggregate.js';
 import { ChunkEncoder, RollupEncoder, isEncodableTime } from './chunk-codec.js';
+import { RecordBuffer } from './record-buffer.js';
 import { Series } from './series.js';
 import { Tier, rollupBlock } from './tier.js';
 import type { SealedBlock } from './tier.js';
@@ -26,8 +27,8 @@ export const DEFAULT_RETENTION_MS = 30 * DAY_MS;
 export const MAX_MINUTE_RETENTION_MS = 7 * DAY_MS;
 /** Raw data is sealed into blocks of this span (and the minute tier with it). */
 export const DEFAULT_BLOCK_MS = 2 * HOUR_MS;
-/** The hour tier is sealed into blocks of this span. */
-const HOUR_BLOCK_MS = DAY_MS;
+/** The hour tier is sealed into blocks of this span (its open records are plain numbers). */
+const HOUR_BLOCK_MS = 6 * HOUR_MS;
 
 /** The entity of a key: its series by metric (plain) and by metric then labels (labeled). */
 interface Entity {
@@ -110,7 +111,7 @@ export class TsdbStore implements HistoryStore {
   readonly blockMs: number;
   readonly raw = new Tier((sizeHint) => new ChunkEncoder(sizeHint));
   readonly minute = new Tier(() => new RollupEncoder());
-  readonly hour = new Tier(() => new RollupEncoder());
+  readonly hour = new Tier(() => new RecordBuffer());
   /** Generation: bumped at every raw seal (every `blockMs` of data). */
   gen = 0;
   newestMs = -Infinity;
@@ -157,16 +158,17 @@ export class TsdbStore implements HistoryStore {
     }
     if (!(t < this.rawHeadEndMs)) this.maybeSeal(t);
     // Collect (series, value) first so persistence sees the batch before it is applied.
+    // Reused across batches (indexed, not emptied: emptying frees and regrows its storage).
     const list = this.scratchSeries;
-    list.length = 0;
     let n = 0;
     if (this.scratchValues.length < 64) this.scratchValues = new Float64Array(1024);
     for (const [key, set] of batch.sets) {
       let ent: Entity | undefined;
       // Fast path: an entity reports the same names in the same order tick after tick.
       let k = 0;
-      for (const [name, value] of set.values) {
-        if (!Number.isFinite(value)) continue;
+      // forEach: no entry array per value (a for-of over the Map allocates one each).
+      set.values.forEach((value, name) => {
+        if (!Number.isFinite(value)) return;
         ent ??= this.entity(key);
         let s: Series;
         if (ent.names[k] === name) s = ent.plainSeries[k];
@@ -182,9 +184,9 @@ export class TsdbStore implements HistoryStore {
         }
         k++;
         if (n >= this.scratchValues.length) this.growScratch();
-        list.push(s);
+        list[n] = s;
         this.scratchValues[n++] = value;
-      }
+      });
       if (ent !== undefined && ent.names.length > k) {
         ent.names.length = k;
         ent.plainSeries.length = k;
@@ -215,7 +217,7 @@ export class TsdbStore implements HistoryStore {
         }
         k++;
         if (n >= this.scratchValues.length) this.growScratch();
-        list.push(s);
+        list[n] = s;
         this.scratchValues[n++] = lv.value;
       }
       if (ent !== undefined && ent.lvNames.length > k) {
@@ -224,9 +226,9 @@ export class TsdbStore implements HistoryStore {
         ent.lvSeries.length = k;
       }
     }
+    if (list.length > n) list.length = n;
     this.hooks?.onBatch(this, t, list, this.scratchValues);
     this.applySamples(t, list, this.scratchValues, n);
-    list.length = 0;
     this.evictSeries();
   }
 
@@ -234,14 +236,24 @@ export class TsdbStore implements HistoryStore {
   applySamples(t: number, list: readonly Series[], values: Float64Array, n: number): void {
     const raw = this.raw;
     if (n > 0) raw.noteHead(t, n);
-    const m = t - (((t % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
+    const h = bucketStart(t, HOUR_MS);
     for (let i = 0; i < n; i++) {
       const s = list[i];
       const v = values[i];
       let enc = s.raw;
       if (enc === undefined || s.rawGen !== raw.gen) {
-        // Size the new chunk like the series' previous one (no regrowing; bounded by it).
-        enc = raw.encoder(s.id, enc === undefined ? 16 : enc.bytes().length + 16);
+        // A new chunk: sized like the series' previous one (no regrowing), in the layout its
+        // sealing chose (so that sealing this one need not re-encode it; every 4th re-checks).
+        enc = raw.head.get(s.id);
+        if (enc === undefined) {
+          const prev = s.raw;
+          enc = new ChunkEncoder(
+            prev === undefined ? 16 : prev.bytes().length + 16,
+            prev?.nextLayout(),
+            (raw.gen + s.id) % 4 === 0,
+          );
+          raw.head.set(s.id, enc);
+        }
         s.raw = enc;
         s.rawGen = raw.gen;
       }
@@ -250,17 +262,17 @@ export class TsdbStore implements HistoryStore {
         if (s.lastMs === -Infinity && t < this.minLastMs) this.minLastMs = t;
         s.lastMs = t;
       }
-      // Per-minute roll-up accumulator (feeds the hour tier).
-      if (m !== s.mStart) {
-        if (s.mCount > 0) this.flushMinute(s);
-        s.mStart = m;
-        s.mMin = s.mMax = s.mSum = v;
-        s.mCount = 1;
+      // The open hour roll-up (the minute tier is made from raw blocks leaving retention).
+      if (h !== s.hStart) {
+        if (s.hCount > 0) this.flushHour(s);
+        s.hStart = h;
+        s.hMin = s.hMax = s.hSum = v;
+        s.hCount = 1;
       } else {
-        if (v < s.mMin) s.mMin = v;
-        if (v > s.mMax) s.mMax = v;
-        s.mSum += v;
-        s.mCount++;
+        if (v < s.hMin) s.hMin = v;
+        if (v > s.hMax) s.hMax = v;
+        s.hSum += v;
+        s.hCount++;
       }
     }
   }
@@ -381,7 +393,7 @@ export class TsdbStore implements HistoryStore {
     };
   }
 
-  tier(name: TierName): Tier<ChunkEncoder> | Tier<RollupEncoder> {
+  tier(name: TierName): Tier<ChunkEncoder> | Tier<RollupEncoder> | Tier<RecordBuffer> {
     return name === 'raw' ? this.raw : name === '1m' ? this.minute : this.hour;
   }
 
@@ -532,7 +544,6 @@ export class TsdbStore implements HistoryStore {
         add(bucketStart(raw.ts[i], MINUTE_MS), v, v, v, 1);
       }
     } else {
-      if (s.mCount > 0) add(bucketStart(s.mStart, HOUR_MS), s.mMin, s.mMax, s.mSum, s.mCount);
       if (s.hCount > 0) add(s.hStart, s.hMin, s.hMax, s.hSum, s.hCount);
     }
     const times = [...recs.keys()].sort((a, b) => a - b);
@@ -545,26 +556,6 @@ export class TsdbStore implements HistoryStore {
       out.count.push(r[3]);
     }
     return out;
-  }
-
-  private flushMinute(s: Series): void {
-    const t = s.mStart;
-    const h = bucketStart(t, HOUR_MS);
-    if (h !== s.hStart) {
-      if (s.hCount > 0) this.flushHour(s);
-      s.hStart = h;
-      s.hMin = s.mMin;
-      s.hMax = s.mMax;
-      s.hSum = s.mSum;
-      s.hCount = s.mCount;
-    } else {
-      if (s.mMin < s.hMin) s.hMin = s.mMin;
-      if (s.mMax > s.hMax) s.hMax = s.mMax;
-      s.hSum += s.mSum;
-      s.hCount += s.mCount;
-    }
-    s.mCount = 0;
-    s.mStart = NaN;
   }
 
   private flushHour(s: Series): void {
