@@ -7,6 +7,7 @@
 // run that does not fit never takes the shared machine down (the figures then say so).
 // Usage: npm run bench -- cluster [nodes[,nodes...]] [--minutes=15] [--store=disk|memory|both]
 //          [--max-rss-gib=8] [--resolution=15s] [--pods=30] [--containers=2]
+//          [--heap-mib=N]  (heapster's V8 old-space limit, NODE_OPTIONS=--max-old-space-size=N)
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -58,7 +59,8 @@ function cpuSeconds(pid: number): number {
 function memory(pid: number): { rss: number; hwm: number } {
   try {
     const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? NaN);
+    const kb = (k: string): number =>
+      Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? NaN);
     return { rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 };
   } catch {
     return { rss: NaN, hwm: NaN };
@@ -101,7 +103,14 @@ interface TickFigures {
 async function runOne(
   nodes: number,
   store: 'disk' | 'memory',
-  opts: { minutes: number; maxRssBytes: number; resolution: string; pods: number; containers: number },
+  opts: {
+    minutes: number;
+    maxRssBytes: number;
+    heapMiB: number | undefined;
+    resolution: string;
+    pods: number;
+    containers: number;
+  },
 ): Promise<Record<string, unknown>> {
   const simPort = await freePort();
   const sim = spawn(
@@ -141,7 +150,14 @@ async function runOne(
       `--heapster-port=${port}`,
       '--listen-ip=127.0.0.1',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HEAPSTER_LOG_LEVEL: 'warn' } },
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        ...process.env,
+        HEAPSTER_LOG_LEVEL: 'warn',
+        ...(opts.heapMiB ? { NODE_OPTIONS: `--max-old-space-size=${opts.heapMiB}` } : {}),
+      },
+    },
   );
   // Node failures are logged once per tick ("N node(s) missing"): count them.
   let nodesMissing = 0;
@@ -188,7 +204,9 @@ async function runOne(
     }
     const m = await metrics();
     if (m === undefined) continue;
-    const done = (m.get('heapster_ticks_total{result="ok"}') ?? 0) + (m.get('heapster_ticks_total{result="error"}') ?? 0);
+    const done =
+      (m.get('heapster_ticks_total{result="ok"}') ?? 0) +
+      (m.get('heapster_ticks_total{result="error"}') ?? 0);
     if (done > lastTicks) {
       firstTickAtMs ??= Date.now();
       const h = cpuSeconds(heapster.pid!);
@@ -196,7 +214,8 @@ async function runOne(
       const n = done - lastTicks;
       // The first tick's CPU includes start-up and the first lists: kept apart.
       if (lastTicks > 0) {
-        const phase = (p: string): number => m.get(`heapster_tick_last_phase_milliseconds{phase="${p}"}`) ?? NaN;
+        const phase = (p: string): number =>
+          m.get(`heapster_tick_last_phase_milliseconds{phase="${p}"}`) ?? NaN;
         ticks.push({
           windowToStoredMs: m.get('heapster_tick_window_to_stored_milliseconds') ?? NaN,
           scrapeMs: phase('scrape'),
@@ -206,7 +225,9 @@ async function runOne(
           simulatorCpuS: (s - lastS) / n,
           sets: m.get('heapster_metric_sets_per_tick') ?? NaN,
         });
-        process.stderr.write(`[${nodes} nodes, ${store}] tick ${done}: ${JSON.stringify(ticks.at(-1))} rss=${(rss / 2 ** 20).toFixed(0)}MiB\n`);
+        process.stderr.write(
+          `[${nodes} nodes, ${store}] tick ${done}: ${JSON.stringify(ticks.at(-1))} rss=${(rss / 2 ** 20).toFixed(0)}MiB\n`,
+        );
       }
       lastTicks = done;
       lastH = h;
@@ -233,6 +254,7 @@ async function runOne(
     containersPerPod: opts.containers,
     store,
     resolution: opts.resolution,
+    heapLimitMiB: opts.heapMiB ?? 'default (4 GiB here)',
     historyMinutes: round(historyMinutes, 1),
     stoppedBy,
     ticksMeasured: ticks.length,
@@ -263,6 +285,7 @@ async function main(): Promise<void> {
   const opts = {
     minutes: Number(arg('minutes', '15')),
     maxRssBytes: Number(arg('max-rss-gib', '8')) * 2 ** 30,
+    heapMiB: arg('heap-mib', '') === '' ? undefined : Number(arg('heap-mib', '')),
     resolution: arg('resolution', '15s'),
     pods: Number(arg('pods', '30')),
     containers: Number(arg('containers', '2')),

@@ -32,8 +32,33 @@ const NOT_SUMMED: ReadonlySet<string> = new Set(
 
 interface PodTarget {
   readonly pod: MetricSet;
-  /** Sums for a pod that already existed; merged after every container is read. */
+  /**
+   * Sums for a pod that already existed, of the metrics it did not carry; merged after
+   * every container is read (so a pod value never counts as one of the sums).
+   */
   readonly sums: Map<string, number> | undefined;
+}
+
+/** Adds one container's summable values into a pod target (no entry arrays allocated). */
+function addContainer(target: PodTarget, values: ReadonlyMap<string, number>): void {
+  const sums = target.sums;
+  const podValues = target.pod.values;
+  if (sums === undefined) {
+    // A created pod had nothing before, so its own values are the running sums.
+    values.forEach((v, name) => {
+      if (NOT_SUMMED.has(name) || !Number.isFinite(v)) return;
+      const prev = podValues.get(name);
+      podValues.set(name, prev === undefined ? v : prev + v);
+    });
+    return;
+  }
+  values.forEach((v, name) => {
+    if (NOT_SUMMED.has(name) || !Number.isFinite(v)) return;
+    const prev = sums.get(name);
+    if (prev !== undefined) sums.set(name, prev + v);
+    // Only `sums` is written during the pass, so a name in the pod set was there before.
+    else if (!podValues.has(name)) sums.set(name, v);
+  });
 }
 
 /**
@@ -55,16 +80,25 @@ function aggregatePods(batch: Batch): Batch {
   const sets = batch.sets;
   const targets = new Map<string, PodTarget>();
   const createdPods: [string, MetricSet][] = [];
-  for (const [key, container] of sets) {
+  let last: PodTarget | undefined;
+  let lastNs = '';
+  let lastPod = '';
+  sets.forEach((container, key) => {
     const labels = container.labels;
-    if (labels[LABEL_TYPE] !== 'pod_container') continue;
+    if (labels[LABEL_TYPE] !== 'pod_container') return;
     let ns = labels[LABEL_NAMESPACE_NAME];
     let podName = labels[LABEL_POD_NAME];
     if (!ns || !podName) {
       const parsed = parseEntityKey(key);
-      if (parsed?.type !== 'pod_container') continue;
+      if (parsed?.type !== 'pod_container') return;
       ns = parsed.namespace;
       podName = parsed.pod;
+    }
+    // A pod's containers are usually adjacent: skip the key and look-up for the next ones.
+    if (last !== undefined && ns === lastNs && podName === lastPod) {
+      if (last.sums === undefined) foldTimes(last.pod, container);
+      addContainer(last, container.values);
+      return;
     }
     const pk = podKey(ns, podName);
     let target = targets.get(pk);
@@ -88,19 +122,16 @@ function aggregatePods(batch: Batch): Batch {
     } else if (target.sums === undefined) {
       foldTimes(target.pod, container);
     }
-    // A created pod had nothing before, so its own values are the running sums.
-    const into = target.sums ?? target.pod.values;
-    for (const [name, v] of container.values) {
-      if (NOT_SUMMED.has(name) || !Number.isFinite(v)) continue;
-      const prev = into.get(name);
-      into.set(name, prev === undefined ? v : prev + v);
-    }
-  }
-  for (const { pod, sums } of targets.values()) {
-    if (sums === undefined) continue;
+    addContainer(target, container.values);
+    last = target;
+    lastNs = ns;
+    lastPod = podName;
+  });
+  targets.forEach(({ pod, sums }) => {
+    if (sums === undefined || sums.size === 0) return;
     const values = pod.values;
-    for (const [name, v] of sums) if (!values.has(name)) values.set(name, v);
-  }
+    sums.forEach((v, name) => values.set(name, v));
+  });
   for (const [pk, pod] of createdPods) sets.set(pk, pod);
   return batch;
 }

@@ -120,7 +120,7 @@ export class RateCalculator implements Processor {
       return batch;
     }
     let updated = 0;
-    for (const [key, set] of batch.sets) {
+    batch.sets.forEach((set, key) => {
       const prev = this.samples.get(key);
       if (prev === undefined) {
         const sample = this.sampleOf(set, nowMs);
@@ -128,7 +128,7 @@ export class RateCalculator implements Processor {
           this.samples.set(key, sample);
           updated++;
         }
-        continue;
+        return;
       }
       const rated =
         set.scrapeTimeMs > prev.scrapeTimeMs && set.collectionStartMs === prev.collectionStartMs;
@@ -138,7 +138,7 @@ export class RateCalculator implements Processor {
       prev.collectionStartMs = set.collectionStartMs;
       prev.seenAtMs = nowMs;
       updated++;
-    }
+    });
     this.lastTimestampMs = nowMs;
     if (this.samples.size > updated) this.forget(nowMs);
     return batch;

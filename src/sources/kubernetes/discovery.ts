@@ -18,6 +18,7 @@ import type {
   NodeInfo,
   PodInfo,
 } from './cluster-view.js';
+import { Interner } from './interner.js';
 import { parseQuantity } from './quantity.js';
 
 /** Options of the discovery. Durations in ms. */
@@ -34,6 +35,12 @@ export interface DiscoveryOptions {
 }
 
 type Obj = KubernetesObject & Record<string, unknown>;
+type ViewRecord = PodInfo | NodeInfo | NamespaceInfo;
+/**
+ * What the informer caches keep per object: the cache key fields and the view's record,
+ * nothing else (a full Pod is ~4 KB of parsed JSON; 150,000 of them were ~600 MB).
+ */
+type Slim = Obj & { view?: ViewRecord };
 type Kind = 'nodes' | 'pods' | 'namespaces';
 const PATHS: Readonly<Record<Kind, string>> = {
   nodes: '/api/v1/nodes',
@@ -43,19 +50,18 @@ const PATHS: Readonly<Record<Kind, string>> = {
 
 /**
  * Watches nodes, pods and namespaces of one API server and answers `ClusterView` lookups
- * from the informers' caches (objects are converted to the view's records lazily, once per
- * object version). `start` returns at once; `waitForSync` waits for the first lists. A
+ * from the informers' caches. Each object is converted to the view's record when it arrives
+ * (list page or watch event) and the cache keeps only that record and the cache key (name,
+ * namespace, resourceVersion); equal label sets, container specs and strings are shared. `start` returns at once; `waitForSync` waits for the first lists. A
  * failed list or watch is logged and retried with backoff forever, so an API server restart
  * or a 410 Gone only delays updates; the caches keep serving the last known state.
  */
 export class KubernetesDiscovery implements ClusterView {
-  private readonly informers = new Map<Kind, Informer<Obj> & ObjectCache<Obj>>();
+  private readonly informers = new Map<Kind, Informer<Slim> & ObjectCache<Slim>>();
   private readonly syncedKinds = new Set<Kind>();
   private readonly backoffMs = new Map<Kind, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly podInfos = new WeakMap<object, PodInfo>();
-  private readonly nodeInfos = new WeakMap<object, NodeInfo>();
-  private readonly nsInfos = new WeakMap<object, NamespaceInfo>();
+  private readonly interner = new Interner();
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly logger: Logger;
@@ -74,8 +80,12 @@ export class KubernetesDiscovery implements ClusterView {
   start(): void {
     for (const kind of Object.keys(PATHS) as Kind[]) {
       const { ERROR, makeInformer } = clientNode();
-      const informer = makeInformer<Obj>(this.opts.kubeConfig, PATHS[kind], () => this.list(kind));
+      const informer = makeInformer<Slim>(this.opts.kubeConfig, PATHS[kind], () => this.list(kind));
       informer.on(ERROR, (err: unknown) => this.onError(kind, err));
+      // Watch events hand over the full object the cache just stored: slim it in place.
+      const slim = (o: Slim): void => void this.record(kind, o);
+      informer.on('add', slim);
+      informer.on('update', slim);
       this.informers.set(kind, informer);
       void informer.start().catch((err: unknown) => this.onError(kind, err));
     }
@@ -106,54 +116,60 @@ export class KubernetesDiscovery implements ClusterView {
 
   pod(namespace: string, name: string): PodInfo | undefined {
     const o = this.informers.get('pods')?.get(name, namespace);
-    return o === undefined ? undefined : this.toPod(o);
+    return o === undefined ? undefined : (this.record('pods', o) as PodInfo);
   }
 
   *pods(): Iterable<PodInfo> {
     const i = this.informers.get('pods');
     if (i === undefined) return;
-    for (const o of i.list()) yield this.toPod(o);
+    for (const o of i.list()) yield this.record('pods', o) as PodInfo;
   }
 
   node(name: string): NodeInfo | undefined {
     const o = this.informers.get('nodes')?.get(name);
-    return o === undefined ? undefined : this.toNode(o);
+    return o === undefined ? undefined : (this.record('nodes', o) as NodeInfo);
   }
 
   *nodes(): Iterable<NodeInfo> {
     const i = this.informers.get('nodes');
     if (i === undefined) return;
-    for (const o of i.list()) yield this.toNode(o);
+    for (const o of i.list()) yield this.record('nodes', o) as NodeInfo;
   }
 
   namespace(name: string): NamespaceInfo | undefined {
     const o = this.informers.get('namespaces')?.get(name);
-    if (o === undefined) return undefined;
-    let info = this.nsInfos.get(o);
-    if (info === undefined) {
-      const m = meta(o);
-      info = { name: m.name, uid: m.uid, creationMs: m.creationMs, labels: m.labels };
-      this.nsInfos.set(o, info);
-    }
-    return info;
+    return o === undefined ? undefined : (this.record('namespaces', o) as NamespaceInfo);
   }
 
-  private toPod(o: Obj): PodInfo {
-    let info = this.podInfos.get(o);
-    if (info === undefined) {
-      info = podInfo(o);
-      this.podInfos.set(o, info);
-    }
-    return info;
+  /**
+   * The view record of a cached object; a full object (from a watch event) is converted and
+   * stripped in place to the cache key and the record, so the cache holds no full objects.
+   */
+  private record(kind: Kind, o: Slim): ViewRecord {
+    if (o.view !== undefined) return o.view;
+    const view = this.toRecord(kind, o);
+    const metadata = cacheKey(view, o);
+    for (const k of Object.keys(o)) delete o[k];
+    o.metadata = metadata;
+    o.view = view;
+    return view;
   }
 
-  private toNode(o: Obj): NodeInfo {
-    let info = this.nodeInfos.get(o);
-    if (info === undefined) {
-      info = nodeInfo(o);
-      this.nodeInfos.set(o, info);
+  private toRecord(kind: Kind, o: Obj): ViewRecord {
+    switch (kind) {
+      case 'pods':
+        return podInfo(o, this.interner);
+      case 'nodes':
+        return nodeInfo(o, this.interner);
+      case 'namespaces':
+        return namespaceInfo(o, this.interner);
     }
-    return info;
+  }
+
+  /** A fresh slim cache entry for a listed object. */
+  private slimOf(kind: Kind, o: Obj): Slim {
+    const view = this.toRecord(kind, o);
+    return { metadata: cacheKey(view, o), view };
   }
 
   private onError(kind: Kind, err: unknown): void {
@@ -178,7 +194,7 @@ export class KubernetesDiscovery implements ClusterView {
   }
 
   /** Lists one kind page by page as plain JSON (the typed client's deserializer is slow and heavy). */
-  private async list(kind: Kind): Promise<KubernetesListObject<Obj>> {
+  private async list(kind: Kind): Promise<KubernetesListObject<Slim>> {
     const kc = this.opts.kubeConfig;
     const cluster = kc.getCurrentCluster();
     if (cluster === null) throw new Error('no current cluster in the kube config');
@@ -199,7 +215,7 @@ export class KubernetesDiscovery implements ClusterView {
     if (httpsOpts.auth) {
       headers.authorization = 'Basic ' + Buffer.from(httpsOpts.auth).toString('base64');
     }
-    const items: Obj[] = [];
+    const items: Slim[] = [];
     let resourceVersion = '';
     let cont = '';
     do {
@@ -222,7 +238,8 @@ export class KubernetesDiscovery implements ClusterView {
         items?: Obj[];
         metadata?: { resourceVersion?: string; continue?: string };
       };
-      if (body.items) for (const it of body.items) items.push(it);
+      // Only the slim records outlive the page: the full objects are garbage right away.
+      if (body.items) for (const it of body.items) items.push(this.slimOf(kind, it));
       resourceVersion = body.metadata?.resourceVersion ?? '';
       cont = body.metadata?.continue ?? '';
     } while (cont);
@@ -233,13 +250,21 @@ export class KubernetesDiscovery implements ClusterView {
   }
 }
 
+/** The metadata the informer cache needs (key and version), sharing the record's strings. */
+function cacheKey(view: ViewRecord, o: Obj): Obj['metadata'] {
+  const version = str(rec(o.metadata).resourceVersion);
+  return 'namespace' in view
+    ? { name: view.name, namespace: view.namespace, resourceVersion: version }
+    : { name: view.name, resourceVersion: version };
+}
+
 interface Meta {
   name: string;
   namespace: string;
   uid: string;
   creationMs: number;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
+  labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
 }
 
 function timeMs(v: unknown): number | undefined {
@@ -265,15 +290,15 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-function meta(o: Obj): Meta {
+function meta(o: Obj, intern: Interner): Meta {
   const m = rec(o.metadata);
   return {
     name: str(m.name),
-    namespace: str(m.namespace),
+    namespace: intern.str(str(m.namespace)),
     uid: str(m.uid),
     creationMs: timeMs(m.creationTimestamp) ?? 0,
-    labels: strings(m.labels),
-    annotations: strings(m.annotations),
+    labels: intern.stringRecord(strings(m.labels)),
+    annotations: intern.stringRecord(strings(m.annotations)),
   };
 }
 
@@ -286,34 +311,51 @@ function resources(v: unknown): Record<string, number> {
   return out;
 }
 
-/** Converts a Pod (plain JSON or typed object) to the view's record. */
-export function podInfo(o: Obj): PodInfo {
-  const m = meta(o);
+/**
+ * Converts a Pod (plain JSON or typed object) to the view's record. With an `intern`, equal
+ * label sets, container specs, restart counts and strings are shared (treat as immutable).
+ */
+export function podInfo(o: Obj, intern: Interner = new Interner()): PodInfo {
+  const m = meta(o, intern);
   const spec = rec(o.spec);
   const status = rec(o.status);
-  const containers: ContainerSpecInfo[] = [];
-  for (const c of Array.isArray(spec.containers) ? spec.containers : []) {
-    const r = rec(c);
-    const res = rec(r.resources);
-    containers.push({
-      name: str(r.name),
-      image: str(r.image),
-      requests: resources(res.requests),
-      limits: resources(res.limits),
-    });
-  }
-  const restartCounts = new Map<string, number>();
+  const specs = Array.isArray(spec.containers) ? spec.containers : [];
+  const containers = intern.record(`c${JSON.stringify(specs)}`, () => {
+    const out: ContainerSpecInfo[] = [];
+    for (const c of specs) {
+      const r = rec(c);
+      const res = rec(r.resources);
+      const key = JSON.stringify([r.name, r.image, res.requests, res.limits]);
+      out.push(
+        intern.record(`k${key}`, () =>
+          Object.freeze({
+            name: intern.str(str(r.name)),
+            image: intern.str(str(r.image)),
+            requests: Object.freeze(resources(res.requests)),
+            limits: Object.freeze(resources(res.limits)),
+          }),
+        ),
+      );
+    }
+    return Object.freeze(out);
+  });
+  const counts: [string, number][] = [];
   for (const s of Array.isArray(status.containerStatuses) ? status.containerStatuses : []) {
     const r = rec(s);
-    if (typeof r.restartCount === 'number') restartCounts.set(str(r.name), r.restartCount);
+    if (typeof r.restartCount === 'number') counts.push([str(r.name), r.restartCount]);
   }
+  const restartCounts = intern.record(
+    `r${JSON.stringify(counts)}`,
+    (): ReadonlyMap<string, number> =>
+      new Map(counts.map(([name, n]) => [intern.str(name), n] as const)),
+  );
   return {
     name: m.name,
     namespace: m.namespace,
     uid: m.uid,
-    nodeName: str(spec.nodeName),
+    nodeName: intern.str(str(spec.nodeName)),
     labels: m.labels,
-    phase: str(status.phase),
+    phase: intern.str(str(status.phase)),
     creationMs: m.creationMs,
     startMs: timeMs(status.startTime),
     containers,
@@ -321,9 +363,15 @@ export function podInfo(o: Obj): PodInfo {
   };
 }
 
-/** Converts a Node (plain JSON or typed object) to the view's record. */
-export function nodeInfo(o: Obj): NodeInfo {
-  const m = meta(o);
+/** Converts a Namespace (plain JSON or typed object) to the view's record. */
+export function namespaceInfo(o: Obj, intern: Interner = new Interner()): NamespaceInfo {
+  const m = meta(o, intern);
+  return { name: intern.str(m.name), uid: m.uid, creationMs: m.creationMs, labels: m.labels };
+}
+
+/** Converts a Node (plain JSON or typed object) to the view's record (`intern`: see podInfo). */
+export function nodeInfo(o: Obj, intern: Interner = new Interner()): NodeInfo {
+  const m = meta(o, intern);
   const spec = rec(o.spec);
   const status = rec(o.status);
   let ready = false;
@@ -334,7 +382,7 @@ export function nodeInfo(o: Obj): NodeInfo {
   const addresses: { type: string; address: string }[] = [];
   for (const a of Array.isArray(status.addresses) ? status.addresses : []) {
     const r = rec(a);
-    addresses.push({ type: str(r.type), address: str(r.address) });
+    addresses.push({ type: intern.str(str(r.type)), address: str(r.address) });
   }
   return {
     name: m.name,
@@ -346,7 +394,7 @@ export function nodeInfo(o: Obj): NodeInfo {
     unschedulable: spec.unschedulable === true,
     externalId: str(spec.externalID) || str(spec.providerID),
     addresses,
-    capacity: strings(status.capacity),
-    allocatable: strings(status.allocatable),
+    capacity: intern.stringRecord(strings(status.capacity)),
+    allocatable: intern.stringRecord(strings(status.allocatable)),
   };
 }

@@ -1,4 +1,5 @@
 // The kubernetes sources: discover nodes, scrape every Ready node's kubelet in parallel.
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Batch } from '../../core/batch.js';
 import { emptyBatch } from '../../core/batch.js';
@@ -119,6 +120,18 @@ export class KubeletSource implements Source, HasClusterView {
     const batch = emptyBatch(window.endMs);
     const stats: ScrapeStats = { nodes: 0, ok: 0, failed: 0, skippedNotReady: 0, errors: [] };
     const jobs: Promise<void>[] = [];
+    // Every node request listens for the abort: one listener per node on a signal of our
+    // own (no MaxListenersExceededWarning on the caller's signal at 11+ nodes).
+    const scope = new AbortController();
+    setMaxListeners(0, scope.signal);
+    const onAbort = (): void => scope.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const budgetMs = this.opts.scrapeBudgetMs;
+    const budget =
+      budgetMs === undefined
+        ? undefined
+        : setTimeout(() => scope.abort(new ScrapeBudgetError(budgetMs)), budgetMs);
     for (const node of this.discovery.nodes()) {
       if (!node.ready) {
         stats.skippedNotReady++;
@@ -133,9 +146,14 @@ export class KubeletSource implements Source, HasClusterView {
         continue;
       }
       stats.nodes++;
-      jobs.push(this.scrapeNode(target, batch, signal, stats));
+      jobs.push(this.scrapeNode(target, batch, scope.signal, stats));
     }
-    await Promise.all(jobs);
+    try {
+      await Promise.all(jobs);
+    } finally {
+      clearTimeout(budget);
+      signal.removeEventListener('abort', onAbort);
+    }
     this.lastStats = stats;
     if (stats.failed > 0) {
       this.logger.warn(
@@ -164,6 +182,8 @@ export class KubeletSource implements Source, HasClusterView {
         target.nodeName,
         signal,
       );
+      // An answer that arrives after the budget is not parsed: the tick is already over.
+      if (signal.aborted) throw new Error('aborted after the answer arrived');
       const now = Date.now();
       // Parse into a node-local batch so a malformed answer adds nothing.
       const local = emptyBatch(batch.timestampMs);
@@ -184,11 +204,26 @@ export class KubeletSource implements Source, HasClusterView {
           `node ${target.nodeName}: malformed ${PATHS[this.opts.endpoint]} answer: ${(err as Error).message}`,
         );
       }
-      for (const [k, v] of local.sets) batch.sets.set(k, v);
+      local.sets.forEach((v, k) => batch.sets.set(k, v));
       stats.ok++;
     } catch (err) {
       stats.failed++;
-      stats.errors.push((err as Error).message);
+      const reason: unknown = signal.aborted ? signal.reason : undefined;
+      stats.errors.push(
+        reason instanceof ScrapeBudgetError
+          ? `node ${target.nodeName}: ${reason.message}`
+          : (err as Error).message,
+      );
     }
+  }
+}
+
+/** Why a node request was cut off: the scrape of all nodes ran out of its time budget. */
+class ScrapeBudgetError extends Error {
+  constructor(budgetMs: number) {
+    super(
+      `no answer within the scrape budget of ${budgetMs} ms (90% of the scrape timeout) for all nodes; ` +
+        'the nodes that answered are kept',
+    );
   }
 }

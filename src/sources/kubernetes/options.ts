@@ -29,6 +29,12 @@ export interface KubernetesSourceOptions {
   readonly kubeletCaFile: string;
   /** Timeout of one kubelet request, ms (ours; the original had none). */
   readonly kubeletTimeoutMs: number;
+  /**
+   * Time one scrape of all nodes may take, ms (90% of the pipeline's scrape timeout): nodes
+   * not answered by then are missing from the tick and the others are kept, rather than the
+   * pipeline dropping the whole source at its timeout. Undefined = no budget.
+   */
+  readonly scrapeBudgetMs?: number;
   /** Node address types tried in order to reach a kubelet. */
   readonly addressTypes: readonly string[];
   /** Node annotation used for `host_id` when `spec.externalID` is empty ('' = none). */
@@ -102,5 +108,6 @@ export function parseKubernetesOptions(
     }),
     addressTypes: types,
     hostIdAnnotation: optionString(uri, 'host_id_annotation', ''),
+    scrapeBudgetMs: Math.floor(scrapeTimeoutMs * 0.9),
   };
 }

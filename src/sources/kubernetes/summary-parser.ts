@@ -34,10 +34,17 @@ function num(v: J): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < MAX_VALUE ? v : undefined;
 }
 
+// Times repeat within a summary (one scrape time for most stats): parse each text once.
+let lastTimeText = '';
+let lastTimeMs: number | undefined;
+
 function time(v: J): number | undefined {
   if (typeof v !== 'string') return undefined;
+  if (v === lastTimeText) return lastTimeMs;
   const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : t;
+  lastTimeText = v;
+  lastTimeMs = Number.isNaN(t) ? undefined : t;
+  return lastTimeMs;
 }
 
 function put(set: MetricSet, name: string, v: J): void {
@@ -74,9 +81,18 @@ function network(set: MetricSet, n: J): void {
   put(set, 'network/tx_errors', n.txErrors);
 }
 
+// Shared by every container's rootfs and logs values (labeled labels are never mutated).
+const ROOT_LABELS: Labels = Object.freeze({ [LABEL_RESOURCE_ID]: '/' });
+const LOGS_LABELS: Labels = Object.freeze({ [LABEL_RESOURCE_ID]: 'logs' });
+
 function fs(set: MetricSet, f: J, resourceId: string): void {
   if (!f) return;
-  const labels = { [LABEL_RESOURCE_ID]: resourceId };
+  const labels =
+    resourceId === '/'
+      ? ROOT_LABELS
+      : resourceId === 'logs'
+        ? LOGS_LABELS
+        : { [LABEL_RESOURCE_ID]: resourceId };
   putLabeled(set, 'filesystem/usage', labels, f.usedBytes);
   putLabeled(set, 'filesystem/limit', labels, f.capacityBytes);
   putLabeled(set, 'filesystem/available', labels, f.availableBytes);

@@ -1,0 +1,116 @@
+// Memory and time bounds of the kubernetes sources at scale, against the simulated cluster:
+// the discovery caches keep slim records (not full objects), equal specs are shared, and a
+// scrape that runs out of its time budget keeps the nodes that answered.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rootLogger } from '../../core/log.js';
+import { parseUri } from '../../config/uri.js';
+import { startSimulator } from '../../sim/simulator.js';
+import type { PodTruth } from '../../sim/truth.js';
+import { KubernetesDiscovery } from './discovery.js';
+import { resolveClusterAccess } from './kube-config.js';
+import { KubeletSource } from './kubelet-source.js';
+import { parseKubernetesOptions } from './options.js';
+
+const logger = rootLogger.child({ component: 'test' });
+
+/** What the informer caches hold: read through the private field on purpose (memory bound). */
+function cachedObjects(d: KubernetesDiscovery, kind: string): Record<string, unknown>[] {
+  const informers = (d as unknown as { informers: Map<string, { list(): unknown[] }> }).informers;
+  return (informers.get(kind)?.list() ?? []) as Record<string, unknown>[];
+}
+
+async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function checkPod(d: KubernetesDiscovery, p: PodTruth): void {
+  const info = d.pod(p.namespace, p.name);
+  assert.ok(info, `pod ${p.namespace}/${p.name} known`);
+  assert.equal(info.uid, p.uid);
+  assert.equal(info.nodeName, p.node);
+  for (const [k, v] of Object.entries(p.labels)) assert.equal(info.labels[k], v, `label ${k}`);
+  assert.deepEqual(
+    info.containers.map((c) => [
+      c.name,
+      c.image,
+      Math.round((c.requests.cpu ?? 0) * 1000),
+      c.limits.memory,
+    ]),
+    p.containers.map((c) => [c.name, c.image, c.requestCpuMillicores, c.limitMemoryBytes]),
+  );
+  for (const c of p.containers) assert.equal(info.restartCounts.get(c.name), c.restartCount);
+}
+
+test('discovery keeps slim records: no spec or status in the caches, listed or watched, and equal specs shared', async () => {
+  const sim = await startSimulator({ nodes: 2, podsPerNode: 30, containersPerPod: 2 });
+  const opts = parseKubernetesOptions(parseUri('--source', sim.sourceUri), 'summary', 15_000);
+  const d = new KubernetesDiscovery({
+    kubeConfig: resolveClusterAccess(opts, 'test').kubeConfig,
+    logger,
+  });
+  try {
+    d.start();
+    assert.equal(await d.waitForSync(10_000), true);
+    for (const p of sim.truth().pods) checkPod(d, p);
+    // A pod replaced through the watch (not the list) is slimmed too.
+    const before = new Set(sim.truth().pods.map((p) => p.uid));
+    sim.churn();
+    const added = sim.truth().pods.filter((p) => !before.has(p.uid));
+    assert.ok(added.length > 0, 'churn added a pod');
+    await until('the new pod', () => added.every((p) => d.pod(p.namespace, p.name) !== undefined));
+    for (const p of added) checkPod(d, p);
+    for (const kind of ['pods', 'nodes', 'namespaces']) {
+      const objects = cachedObjects(d, kind);
+      assert.ok(objects.length > 0, `${kind} cached`);
+      for (const o of objects) {
+        assert.deepEqual(Object.keys(o).sort(), ['metadata', 'view'], `${kind}: slim entry`);
+        assert.deepEqual(
+          Object.keys(o.metadata as object).sort(),
+          kind === 'pods' ? ['name', 'namespace', 'resourceVersion'] : ['name', 'resourceVersion'],
+        );
+      }
+    }
+    // Containers with the same spec share one record (and pods with the same specs, one list).
+    const containers = [...d.pods()].flatMap((p) => p.containers);
+    const distinct = new Set(containers);
+    const specs = new Set(containers.map((c) => JSON.stringify(c)));
+    assert.equal(distinct.size, specs.size, 'one record per distinct container spec');
+    assert.ok(distinct.size < containers.length, 'containers share their spec records');
+  } finally {
+    await d.stop();
+    await sim.stop();
+  }
+});
+
+test('a scrape out of its time budget keeps the nodes that answered and names the budget', async () => {
+  const sim = await startSimulator({ nodes: 4, podsPerNode: 2, containersPerPod: 1 });
+  // Scrape timeout 1 s -> budget 900 ms, while one kubelet request may take 10 s.
+  const uri = parseUri('--source', `${sim.sourceUri}&kubeletTimeout=10s`);
+  const opts = parseKubernetesOptions(uri, 'summary', 1000);
+  assert.equal(opts.scrapeBudgetMs, 900);
+  const src = new KubeletSource(opts, resolveClusterAccess(opts, 'test'), logger);
+  try {
+    sim.setFault('node-2', 'hang');
+    const ctl = new AbortController();
+    const started = performance.now();
+    const b = await src.scrape({ startMs: 0, endMs: Date.now() }, ctl.signal);
+    const tookMs = performance.now() - started;
+    assert.ok(tookMs < 5000, `bounded by the budget, not the 10 s kubelet timeout: ${tookMs} ms`);
+    for (const n of ['node-0', 'node-1', 'node-3']) assert.ok(b.sets.has(`node:${n}`), n);
+    assert.equal(b.sets.has('node:node-2'), false);
+    assert.equal(src.lastStats.ok, 3);
+    assert.equal(src.lastStats.failed, 1);
+    assert.match(
+      src.lastStats.errors.join('\n'),
+      /node node-2: no answer within the scrape budget of 900 ms/,
+    );
+  } finally {
+    await src.close();
+    await sim.stop();
+  }
+});
