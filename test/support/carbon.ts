@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { freePort, waitFor } from './services.js';
+import { startServerProcess } from './server-process.js';
+import { freePort } from './services.js';
 
 /** Debian `graphite-carbon` binaries. */
 export const CARBON_CACHE = '/usr/bin/carbon-cache';
@@ -89,44 +89,22 @@ export async function startCarbon(): Promise<CarbonServer> {
     join(dir, 'conf', 'storage-schemas.conf'),
     '[all]\npattern = .*\nretentions = 1s:1h\n',
   );
-  const child = spawn(
-    CARBON_CACHE,
-    [`--config=${join(dir, 'conf', 'carbon.conf')}`, '--nodaemon', 'start'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  child.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-  child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
   const { connect } = await import('node:net');
-  try {
-    await waitFor(
-      'carbon-cache line receiver',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`carbon-cache exited: ${log}`);
-        return new Promise<boolean | undefined>((resolve) => {
-          const s = connect(port, '127.0.0.1', () => {
-            s.destroy();
-            resolve(true);
-          });
-          s.on('error', () => resolve(undefined));
+  const server = await startServerProcess({
+    name: 'carbon-cache line receiver',
+    bin: CARBON_CACHE,
+    args: [`--config=${join(dir, 'conf', 'carbon.conf')}`, '--nodaemon', 'start'],
+    dataDir: dir,
+    ready: () =>
+      new Promise<boolean>((resolve) => {
+        const s = connect(port, '127.0.0.1', () => {
+          s.destroy();
+          resolve(true);
         });
-      },
-      { timeoutMs: 30_000, intervalMs: 100 },
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+        s.on('error', () => resolve(false));
+      }),
+  });
+  const stop = server.stop;
   const whisperFile = (path: string): string | undefined => {
     const f = join(data, ...path.split('.')) + '.wsp';
     return existsSync(f) ? f : undefined;

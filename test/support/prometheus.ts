@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './services.js';
+import { startServerProcess } from './server-process.js';
+import { freePort } from './services.js';
 
 /** Where Debian's `prometheus` package installs the server. */
 export const PROMETHEUS_BIN = process.env.HEAPSTER_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
@@ -84,46 +84,20 @@ export async function startPrometheus(
   writeFileSync(configFile, config);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    PROMETHEUS_BIN,
-    [
+  const server = await startServerProcess({
+    name: 'prometheus /-/ready',
+    bin: PROMETHEUS_BIN,
+    args: [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--web.enable-remote-write-receiver',
       '--web.enable-lifecycle',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  try {
-    await waitFor(
-      'prometheus /-/ready',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${log}`);
-        const r = await fetch(`${url}/-/ready`);
-        return r.status === 200 ? true : undefined;
-      },
-      { timeoutMs: 30_000 },
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+    dataDir: dir,
+    ready: async () => (await fetch(`${url}/-/ready`)).status === 200,
+  });
+  const stop = server.stop;
 
   const instant = async <T>(promql: string, timeS?: number): Promise<T[]> => {
     const params = new URLSearchParams({ query: promql });
@@ -135,7 +109,7 @@ export async function startPrometheus(
   };
   return {
     url,
-    logs: () => log,
+    logs: server.log,
     query: (promql, timeS) => instant<PromSample>(promql, timeS),
     samples: (selector, windowS, timeS) => instant<PromSeries>(`${selector}[${windowS}s]`, timeS),
     stop,

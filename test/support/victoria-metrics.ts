@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './services.js';
+import { startServerProcess } from './server-process.js';
+import { freePort } from './services.js';
 
 /** Where Debian's `victoria-metrics` package installs the single-node server. */
 export const VICTORIA_METRICS_BIN = '/usr/bin/victoria-metrics';
@@ -47,9 +47,10 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetricsServer> {
   const graphitePort = await freePort();
   const opentsdbPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    VICTORIA_METRICS_BIN,
-    [
+  const server = await startServerProcess({
+    name: 'victoria-metrics /health',
+    bin: VICTORIA_METRICS_BIN,
+    args: [
       `-storageDataPath=${dir}`,
       `-httpListenAddr=127.0.0.1:${port}`,
       `-graphiteListenAddr=127.0.0.1:${graphitePort}`,
@@ -58,34 +59,10 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetricsServer> {
       '-search.disableCache',
       '-loggerLevel=ERROR',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitFor(
-      'victoria-metrics /health',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${log}`);
-        const r = await fetch(`${url}/health`);
-        return r.status === 200 ? true : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 100 },
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+    dataDir: dir,
+    ready: async () => (await fetch(`${url}/health`)).status === 200,
+  });
+  const stop = server.stop;
   return {
     url,
     graphitePort,
