@@ -16,7 +16,7 @@ import { metricDescriptor } from '../src/core/metrics.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import { flushStore, openTsdbStore } from '../src/store/store-files.js';
 import { TsdbStore } from '../src/store/tsdb-store.js';
-import type { Tier } from '../src/store/tier.js';
+import type { RawTier } from '../src/store/tier.js';
 import { KIND, SERIES_PER_NODE, T0, benchBatches } from './store-data.js';
 import { recordResult } from './results.js';
 
@@ -33,7 +33,7 @@ const heap = () => {
 
 /** Encoded bytes and samples of a tier's sealed blocks (and head, compacted), by kind. */
 function perKind(
-  tier: Tier,
+  tier: RawTier,
   kindOf: (id: number) => string,
 ): Record<string, { bytes: number; samples: number }> {
   const out: Record<string, { bytes: number; samples: number }> = {};
@@ -47,7 +47,7 @@ function perKind(
     for (let i = 0; i < b.ids.length; i++)
       add(b.ids[i], b.offsets[i + 1] - b.offsets[i], b.counts[i]);
   }
-  for (const [id, e] of tier.head) add(id, e.compact().length, e.count);
+  tier.forEachHeadChunk((id, bytes, count) => add(id, bytes.length, count));
   return out;
 }
 

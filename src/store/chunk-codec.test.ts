@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  ChunkArena,
   ChunkEncoder,
   RollupEncoder,
   decodeChunk,
@@ -235,4 +236,73 @@ test('a chunk in the layout learned from the previous one round-trips (exception
     { numRuns: 300 },
   );
   assert.ok(learnedRuns > 200, `${learnedRuns} runs had a learned layout`);
+});
+
+test('arena chunks, appended interleaved, equal stand-alone encoders byte for byte', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(fc.tuple(time, adversarial), { minLength: 1, maxLength: 200 }), {
+        minLength: 1,
+        maxLength: 40,
+      }),
+      fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 40 }),
+      (seriesList, hints) => {
+        const arena = new ChunkArena();
+        // A learned layout for some series, as the raw tier passes from one chunk to the next.
+        const layouts = [
+          undefined,
+          { dod: true, step: 1, div: 1 },
+          { dod: false, step: 4, div: 10 },
+        ];
+        const own = seriesList.map((_, i) => {
+          const layout = layouts[i % 3];
+          const hint = hints[i % hints.length];
+          return {
+            enc: new ChunkEncoder(hint, layout, i % 2 === 0),
+            slot: arena.open(hint, layout, i % 2 === 0),
+          };
+        });
+        // Round-robin, as a tick appends one sample to every series.
+        const longest = Math.max(...seriesList.map((s) => s.length));
+        for (let k = 0; k < longest; k++) {
+          seriesList.forEach((pairs, i) => {
+            if (k >= pairs.length) return;
+            own[i].enc.append(pairs[k][0], pairs[k][1]);
+            arena.append(own[i].slot, pairs[k][0], pairs[k][1]);
+          });
+        }
+        seriesList.forEach((pairs, i) => {
+          const { enc, slot } = own[i];
+          assert.equal(arena.count(slot), pairs.length);
+          assert.deepEqual([...arena.bytes(slot)], [...enc.bytes()]);
+          assert.equal(arena.minT(slot), enc.minT);
+          assert.equal(arena.maxT(slot), enc.maxT);
+          assert.equal(arena.sorted(slot), enc.sorted);
+          assert.deepEqual([...arena.compact(slot)], [...enc.compact()]);
+          assert.deepEqual(arena.nextLayout(slot), enc.nextLayout());
+        });
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+test('an arena grows past many slabs and its reset drops them', () => {
+  const arena = new ChunkArena();
+  const slots: number[] = [];
+  for (let i = 0; i < 5000; i++) slots.push(arena.open(16, undefined, true));
+  for (let k = 0; k < 100; k++) {
+    for (const s of slots) arena.append(s, k * 15_000, Math.sin(k + s) * 1e6);
+  }
+  const held = arena.bytesHeld();
+  assert.ok(arena.slabs.length > 4, `${arena.slabs.length} slabs`);
+  const ts = new Float64Array(100);
+  const vs = new Float64Array(100);
+  decodeChunk(arena.bytes(slots[4999]), 100, ts, vs);
+  assert.equal(ts[99], 99 * 15_000);
+  assert.equal(vs[99], Math.sin(99 + slots[4999]) * 1e6);
+  arena.reset();
+  assert.equal(arena.size, 0);
+  assert.equal(arena.slabs.length, 0);
+  assert.ok(arena.bytesHeld() < held - 4 * 256 * 1024, `${arena.bytesHeld()} bytes after reset`);
 });

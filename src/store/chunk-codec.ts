@@ -52,26 +52,36 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** A growable bit stream, most significant bit first. */
+/**
+ * A growable bit stream, most significant bit first. It writes bytes [base, base + cap) of
+ * `buf`, which must be zero from the write position on; `regrow` (arena-backed writers) moves
+ * it to a larger region, else it doubles a buffer of its own.
+ */
 class BitWriter {
   buf: Uint8Array;
+  base = 0;
+  cap: number;
   bitPos = 0;
+  /** Index of `buf` in its arena's slabs (arena-backed writers only). */
+  slab = 0;
+  regrow: ((w: BitWriter) => void) | undefined = undefined;
 
   constructor(initialBytes: number) {
     this.buf = new Uint8Array(initialBytes);
+    this.cap = initialBytes;
   }
 
   /** Writes the low n bits of v (1 ≤ n ≤ 32). */
   write(v: number, n: number): void {
     const pos = this.bitPos;
     // Room for 5 more bytes than needed: the fast path below touches 4 bytes.
-    if ((pos >>> 3) + 9 > this.buf.length) this.grow();
+    if ((pos >>> 3) + 9 > this.cap) this.grow();
     this.bitPos = pos + n;
     // The buffer is zero-filled past bitPos: zeros only move the position.
     if (v === 0) return;
     const off = pos & 7;
     const buf = this.buf;
-    const i = pos >>> 3;
+    const i = this.base + (pos >>> 3);
     if (n + off > 32) {
       // Split: the high n-8 bits, then the low 8.
       this.bitPos = pos;
@@ -89,14 +99,20 @@ class BitWriter {
 
   /** Writes one 0 bit. */
   zero(): void {
-    if ((this.bitPos >>> 3) + 9 > this.buf.length) this.grow();
+    if ((this.bitPos >>> 3) + 9 > this.cap) this.grow();
     this.bitPos++;
   }
 
   private grow(): void {
-    const grown = new Uint8Array(Math.max(this.buf.length * 2, 16));
-    grown.set(this.buf);
+    if (this.regrow !== undefined) {
+      this.regrow(this);
+      return;
+    }
+    const grown = new Uint8Array(Math.max(this.cap * 2, 16));
+    grown.set(this.buf.subarray(this.base, this.base + this.cap));
     this.buf = grown;
+    this.base = 0;
+    this.cap = grown.length;
   }
 
   /** Writes the low n bits of a non-negative integer z < 2^53 (0 ≤ n ≤ 53). */
@@ -124,7 +140,7 @@ class BitWriter {
   }
 
   bytes(): Uint8Array {
-    return this.buf.subarray(0, (this.bitPos + 7) >>> 3);
+    return this.buf.subarray(this.base, this.base + ((this.bitPos + 7) >>> 3));
   }
 }
 
@@ -181,7 +197,7 @@ class BitReader {
 }
 
 /** Integer column layout, chosen per chunk (streaming chunks: dod, step 1). */
-interface IntLayout {
+export interface IntLayout {
   /** True: delta-of-delta of the values; false: delta. */
   dod: boolean;
   /** Every delta is a multiple of this (≥ 1). */
@@ -471,7 +487,7 @@ class TimeColumn {
  * suits its values best (delta or delta-of-delta, common step), for sealing.
  */
 export class ChunkEncoder {
-  private readonly w: BitWriter;
+  private w: BitWriter;
   private readonly time = new TimeColumn();
   private readonly col = new Column();
   count = 0;
@@ -492,9 +508,120 @@ export class ChunkEncoder {
   constructor(
     initialBytes = 16,
     private learned: IntLayout | undefined = undefined,
-    private readonly recheck = true,
+    private recheck = true,
   ) {
     this.w = new BitWriter(Math.max(16, initialBytes));
+  }
+
+  /** Loads the state of arena slot `slot` (this encoder becomes the arena's cursor). */
+  load(a: ChunkArena, slot: number): void {
+    const f = a.f64;
+    const u = a.u32;
+    const b = a.u8;
+    const of = slot * NF;
+    const ou = slot * NU;
+    const ob = slot * NB;
+    const w = this.w;
+    w.bitPos = u[ou];
+    w.base = u[ou + 1];
+    w.cap = u[ou + 2];
+    w.slab = u[ou + 3];
+    w.buf = a.slabs[w.slab];
+    w.regrow = a.regrow;
+    const time = this.time;
+    time.prevT = f[of];
+    time.prevDelta = f[of + 1];
+    const col = this.col;
+    const flags = b[ob];
+    col.started = (flags & F_STARTED) !== 0;
+    col.intMode = (flags & F_INT) !== 0;
+    col.dod = (flags & F_DOD) !== 0;
+    col.prev = f[of + 2];
+    col.prevD = f[of + 3];
+    col.step = f[of + 4];
+    col.div = f[of + 5];
+    col.prevHi = u[ou + 4];
+    col.prevLo = u[ou + 5];
+    col.changes = u[ou + 8];
+    col.width = b[ob + 1];
+    col.leading = b[ob + 2] - 1;
+    col.trailing = b[ob + 3];
+    this.count = u[ou + 6];
+    this.exceptions = u[ou + 7];
+    this.sorted = (flags & F_SORTED) !== 0;
+    this.recheck = (flags & F_RECHECK) !== 0;
+    this.minT = f[of + 6];
+    this.maxT = f[of + 7];
+    if ((flags & F_LEARNED) !== 0) {
+      const l = a.learnedBox;
+      l.dod = (b[ob + 4] & F2_LEARNED_DOD) !== 0;
+      l.step = f[of + 8];
+      l.div = f[of + 9];
+      this.learned = l;
+    } else this.learned = undefined;
+    if ((b[ob + 4] & F2_CHOSEN) !== 0) {
+      const c = a.chosenBox;
+      c.dod = (b[ob + 4] & F2_CHOSEN_DOD) !== 0;
+      c.step = f[of + 10];
+      c.div = f[of + 11];
+      this.chosen = c;
+    } else this.chosen = undefined;
+  }
+
+  /** Stores this encoder's state into arena slot `slot`. */
+  save(a: ChunkArena, slot: number): void {
+    const f = a.f64;
+    const u = a.u32;
+    const b = a.u8;
+    const of = slot * NF;
+    const ou = slot * NU;
+    const ob = slot * NB;
+    const w = this.w;
+    u[ou] = w.bitPos;
+    u[ou + 1] = w.base;
+    u[ou + 2] = w.cap;
+    u[ou + 3] = w.slab;
+    const time = this.time;
+    f[of] = time.prevT;
+    f[of + 1] = time.prevDelta;
+    const col = this.col;
+    f[of + 2] = col.prev;
+    f[of + 3] = col.prevD;
+    f[of + 4] = col.step;
+    f[of + 5] = col.div;
+    u[ou + 4] = col.prevHi;
+    u[ou + 5] = col.prevLo;
+    u[ou + 8] = col.changes;
+    b[ob + 1] = col.width;
+    b[ob + 2] = col.leading + 1;
+    b[ob + 3] = col.trailing;
+    u[ou + 6] = this.count;
+    u[ou + 7] = this.exceptions;
+    f[of + 6] = this.minT;
+    f[of + 7] = this.maxT;
+    let flags = 0;
+    if (col.started) flags |= F_STARTED;
+    if (col.intMode) flags |= F_INT;
+    if (col.dod) flags |= F_DOD;
+    if (this.sorted) flags |= F_SORTED;
+    if (this.recheck) flags |= F_RECHECK;
+    let flags2 = 0;
+    const l = this.learned;
+    if (l !== undefined) {
+      flags |= F_LEARNED;
+      if (l.dod) flags2 |= F2_LEARNED_DOD;
+      f[of + 8] = l.step;
+      f[of + 9] = l.div;
+    }
+    const c = this.chosen;
+    if (c !== undefined) {
+      flags2 |= F2_CHOSEN;
+      if (c.dod) flags2 |= F2_CHOSEN_DOD;
+      f[of + 10] = c.step;
+      f[of + 11] = c.div;
+    }
+    b[ob] = flags;
+    b[ob + 4] = flags2;
   }
 
   /** Appends one sample. */
@@ -566,7 +693,7 @@ export class ChunkEncoder {
 
   /** Bytes held, including spare capacity. */
   capacityBytes(): number {
-    return this.w.buf.length;
+    return this.w.cap;
   }
 
   /** The chunk re-encoded in its most compact layout (a new exact-size buffer). */
@@ -589,6 +716,213 @@ export class ChunkEncoder {
 
 let scratchT = new Float64Array(1024);
 let scratchV = new Float64Array(1024);
+
+// Arena slot layout: numbers per slot in f64 / u32 / u8, and the flag bits of u8[1st] and u8[5th].
+const NF = 12; // prevT, prevDelta, prev, prevD, step, div, minT, maxT, learned step/div, chosen step/div
+const NU = 9; // bitPos, base, cap, slab, prevHi, prevLo, count, exceptions, changes
+const NB = 5; // flags, width, leading + 1, trailing, flags2
+const F_STARTED = 1;
+const F_INT = 2;
+const F_DOD = 4;
+const F_SORTED = 8;
+const F_RECHECK = 16;
+const F_LEARNED = 32;
+const F2_LEARNED_DOD = 1;
+const F2_CHOSEN = 2;
+const F2_CHOSEN_DOD = 4;
+/** Bytes of a slab that regions of open chunks are carved from. */
+const SLAB_BYTES = 256 * 1024;
+
+/** Size class of a power-of-two region of at least 16 bytes: log2(len / 16). */
+function sizeClass(len: number): number {
+  return 27 - Math.clz32(len);
+}
+
+/**
+ * Open raw chunks of many series without an object per series: every chunk's encoder state
+ * lives in typed arrays (one slot each) and its bytes in regions of shared slabs, so millions
+ * of open chunks cost the garbage collector a few dozen objects instead of several per series.
+ * Regions are carved front to back and never freed one by one; `reset()` drops them all (the
+ * raw tier resets its arena when it seals its head). One encoder object is the cursor that
+ * loads a slot's state, appends, and stores it back.
+ */
+export class ChunkArena {
+  f64 = new Float64Array(64 * NF);
+  u32 = new Uint32Array(64 * NU);
+  u8 = new Uint8Array(64 * NB);
+  slabs: Uint8Array[] = [];
+  /** Slots in use: 0 .. size-1. */
+  size = 0;
+  readonly learnedBox: IntLayout = { dod: true, step: 1, div: 1 };
+  readonly chosenBox: IntLayout = { dod: true, step: 1, div: 1 };
+  private curSlab = -1;
+  private slabUsed = 0;
+  private slabBytes = 0;
+  private readonly cursor = new ChunkEncoder(16);
+  /** Freed regions by size class k (16 << k bytes): flat [slab, base, slab, base, ...]. */
+  private free: number[][] = [];
+  readonly regrow = (w: BitWriter): void => {
+    const len = w.cap * 2;
+    const [slab, base] = this.carve(len);
+    const buf = this.slabs[slab];
+    buf.set(w.buf.subarray(w.base, w.base + w.cap), base);
+    this.release(w.slab, w.base, w.cap);
+    w.buf = buf;
+    w.base = base;
+    w.cap = len;
+    w.slab = slab;
+  };
+
+  /** Opens a chunk (like `new ChunkEncoder(initialBytes, learned, recheck)`); returns its slot. */
+  open(initialBytes: number, learned: IntLayout | undefined, recheck: boolean): number {
+    const slot = this.size++;
+    if (slot * NF >= this.f64.length) this.growSlots();
+    let cap = 16;
+    while (cap < initialBytes) cap *= 2;
+    const [slab, base] = this.carve(cap);
+    const u = this.u32;
+    const ou = slot * NU;
+    u[ou] = 0;
+    u[ou + 1] = base;
+    u[ou + 2] = cap;
+    u[ou + 3] = slab;
+    for (let k = 4; k < NU; k++) u[ou + k] = 0;
+    const f = this.f64;
+    const of = slot * NF;
+    f.fill(0, of, of + NF);
+    f[of + 4] = 1; // step
+    f[of + 5] = 1; // div
+    f[of + 6] = Infinity; // minT
+    f[of + 7] = -Infinity; // maxT
+    const b = this.u8;
+    const ob = slot * NB;
+    b.fill(0, ob, ob + NB);
+    b[ob] = F_INT | F_DOD | F_SORTED | (recheck ? F_RECHECK : 0);
+    if (learned !== undefined) {
+      b[ob] |= F_LEARNED;
+      if (learned.dod) b[ob + 4] |= F2_LEARNED_DOD;
+      f[of + 8] = learned.step;
+      f[of + 9] = learned.div;
+    }
+    return slot;
+  }
+
+  /** Appends one sample to the chunk of `slot`. */
+  append(slot: number, t: number, v: number): void {
+    const c = this.cursor;
+    c.load(this, slot);
+    c.append(t, v);
+    c.save(this, slot);
+  }
+
+  count(slot: number): number {
+    return this.u32[slot * NU + 6];
+  }
+
+  minT(slot: number): number {
+    return this.f64[slot * NF + 6];
+  }
+
+  maxT(slot: number): number {
+    return this.f64[slot * NF + 7];
+  }
+
+  /** False once a timestamp was ≤ the previous one. */
+  sorted(slot: number): boolean {
+    return (this.u8[slot * NB] & F_SORTED) !== 0;
+  }
+
+  /** The encoded bytes of `slot` (a view into a slab; valid until `reset`). */
+  bytes(slot: number): Uint8Array {
+    const ou = slot * NU;
+    const u = this.u32;
+    return this.slabs[u[ou + 3]].subarray(u[ou + 1], u[ou + 1] + ((u[ou] + 7) >>> 3));
+  }
+
+  /** The chunk of `slot` in its most compact form (see `ChunkEncoder.compact`). */
+  compact(slot: number): Uint8Array {
+    const c = this.cursor;
+    c.load(this, slot);
+    const out = c.compact();
+    c.save(this, slot);
+    return out;
+  }
+
+  /** The layout for the series' next chunk (after `compact`), undefined for the default. */
+  nextLayout(slot: number): IntLayout | undefined {
+    const f = this.f64;
+    const of = slot * NF;
+    const b2 = this.u8[slot * NB + 4];
+    if ((b2 & F2_CHOSEN) !== 0) {
+      return { dod: (b2 & F2_CHOSEN_DOD) !== 0, step: f[of + 10], div: f[of + 11] };
+    }
+    if ((this.u8[slot * NB] & F_LEARNED) !== 0) {
+      return { dod: (b2 & F2_LEARNED_DOD) !== 0, step: f[of + 8], div: f[of + 9] };
+    }
+    return undefined;
+  }
+
+  /** Bytes held: slabs plus slot state. */
+  bytesHeld(): number {
+    return this.slabBytes + this.f64.byteLength + this.u32.byteLength + this.u8.length;
+  }
+
+  /** Drops every slot and region. */
+  reset(): void {
+    this.size = 0;
+    this.slabs = [];
+    this.free = [];
+    this.curSlab = -1;
+    this.slabUsed = 0;
+    this.slabBytes = 0;
+  }
+
+  /** A zeroed region of `len` bytes (a power of two ≥ 16): [slab index, offset]. */
+  private carve(len: number): [number, number] {
+    if (len > SLAB_BYTES / 4) {
+      // A large region gets a slab of its own (the current one stays open; never reused).
+      this.slabs.push(new Uint8Array(len));
+      this.slabBytes += len;
+      return [this.slabs.length - 1, 0];
+    }
+    const list = this.free[sizeClass(len)];
+    if (list !== undefined && list.length > 0) {
+      const base = list.pop()!;
+      const slab = list.pop()!;
+      return [slab, base];
+    }
+    if (this.curSlab < 0 || this.slabUsed + len > SLAB_BYTES) {
+      this.slabs.push(new Uint8Array(SLAB_BYTES));
+      this.slabBytes += SLAB_BYTES;
+      this.curSlab = this.slabs.length - 1;
+      this.slabUsed = 0;
+    }
+    const base = this.slabUsed;
+    this.slabUsed += len;
+    return [this.curSlab, base];
+  }
+
+  /** Zeroes a region left by a chunk that grew and keeps it for the next chunk of its size. */
+  private release(slab: number, base: number, len: number): void {
+    if (len > SLAB_BYTES / 4) return;
+    this.slabs[slab].fill(0, base, base + len);
+    const k = sizeClass(len);
+    (this.free[k] ??= []).push(slab, base);
+  }
+
+  private growSlots(): void {
+    const n = (this.f64.length / NF) * 2;
+    const f = new Float64Array(n * NF);
+    f.set(this.f64);
+    this.f64 = f;
+    const u = new Uint32Array(n * NU);
+    u.set(this.u32);
+    this.u32 = u;
+    const b = new Uint8Array(n * NB);
+    b.set(this.u8);
+    this.u8 = b;
+  }
+}
 
 /** Divisors tried for non-integer columns, besides the chunk's time step in seconds. */
 const DIVISORS = [10, 100, 1000, 10_000, 100_000, 1_000_000];
@@ -779,7 +1113,7 @@ export class RollupEncoder {
 
   /** Bytes held, including spare capacity. */
   capacityBytes(): number {
-    return this.w.buf.length;
+    return this.w.cap;
   }
 
   /** The chunk re-encoded with the most compact layout of each column (exact-size copy). */

@@ -1,14 +1,12 @@
-import type { ChunkEncoder } from './chunk-codec.js';
-
 /**
- * One stored series: a plain or labeled metric of one entity. Holds the raw head encoder
- * (cached, valid while `rawGen` equals the raw tier's generation) and the open hour roll-up
+ * One stored series: a plain or labeled metric of one entity. Holds its raw head chunk's arena
+ * slot (cached, valid while `slotGen` equals the raw tier's generation) and the open hour roll-up
  * accumulator (`hStart` NaN when empty). Strings are interned by the store.
  */
 export class Series {
   lastMs = -Infinity;
-  raw: ChunkEncoder | undefined = undefined;
-  rawGen = -1;
+  slot = -1;
+  slotGen = -1;
   /** WAL segment generation in which this series was last defined. */
   walGen = -1;
   hStart = NaN;

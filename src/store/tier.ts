@@ -1,5 +1,11 @@
-import type { ChunkEncoder } from './chunk-codec.js';
-import { RollupEncoder, decodeChunk, decodeRollups, rollupRecords } from './chunk-codec.js';
+import type { ChunkEncoder, IntLayout } from './chunk-codec.js';
+import {
+  ChunkArena,
+  RollupEncoder,
+  decodeChunk,
+  decodeRollups,
+  rollupRecords,
+} from './chunk-codec.js';
 import type { RollupRecords } from './chunk-codec.js';
 
 /** What a tier needs of a chunk encoder. */
@@ -69,20 +75,23 @@ export class Tier<E extends TierEncoder = ChunkEncoder> {
     this.headSamples += samples;
   }
 
+  /** Series in the head. */
+  headSize(): number {
+    return this.head.size;
+  }
+
   /** Packs the head into a block (kept) and starts an empty head; undefined when empty. */
   seal(): SealedBlock | undefined {
     this.gen++;
-    if (this.head.size === 0) return undefined;
-    const ids = Uint32Array.from(this.head.keys()).sort();
+    if (this.headSize() === 0) return undefined;
+    const ids = this.headIds();
     const counts = new Uint32Array(ids.length);
     const offsets = new Uint32Array(ids.length + 1);
     const parts: Uint8Array[] = new Array<Uint8Array>(ids.length);
     let size = 0;
     for (let i = 0; i < ids.length; i++) {
-      const e = this.head.get(ids[i])!;
-      counts[i] = e.count;
+      parts[i] = this.sealChunk(ids[i], i, counts);
       offsets[i] = size;
-      parts[i] = e.compact();
       size += parts[i].length;
     }
     offsets[ids.length] = size;
@@ -97,11 +106,40 @@ export class Tier<E extends TierEncoder = ChunkEncoder> {
       data,
     };
     this.blocks.push(block);
-    this.head.clear();
+    this.clearHead();
     this.headMinT = Infinity;
     this.headMaxT = -Infinity;
     this.headSamples = 0;
     return block;
+  }
+
+  /** The head's series ids, sorted. */
+  protected headIds(): Uint32Array {
+    return Uint32Array.from(this.head.keys()).sort();
+  }
+
+  /** The compact bytes of a head chunk being sealed; sets counts[i]. */
+  protected sealChunk(id: number, i: number, counts: Uint32Array): Uint8Array {
+    const e = this.head.get(id)!;
+    counts[i] = e.count;
+    return e.compact();
+  }
+
+  protected clearHead(): void {
+    this.head.clear();
+  }
+
+  /** The open chunk of `id`, if any. */
+  protected headChunk(id: number): HeadChunk | undefined {
+    const e = this.head.get(id);
+    if (e === undefined) return undefined;
+    return {
+      bytes: e.bytes(),
+      count: e.count,
+      minT: e.minT,
+      maxT: e.maxT,
+      sorted: (e as Partial<{ sorted: boolean }>).sorted !== false,
+    };
   }
 
   /** Drops blocks whose samples are all older than cutoffMs; returns the dropped ones. */
@@ -170,12 +208,11 @@ export class Tier<E extends TierEncoder = ChunkEncoder> {
       if (b.minT <= lastMax) sorted = false;
       lastMax = b.maxT;
     }
-    const e = this.head.get(id);
+    const e = this.headChunk(id);
     if (e !== undefined && !(e.maxT < startMs || e.minT > endMs)) {
-      parts.push({ bytes: e.bytes(), count: e.count });
+      parts.push({ bytes: e.bytes, count: e.count });
       total += e.count;
-      const unsorted = (e as Partial<{ sorted: boolean }>).sorted === false;
-      if (unsorted || e.minT <= lastMax) sorted = false;
+      if (!e.sorted || e.minT <= lastMax) sorted = false;
     }
     return { parts, total, sorted };
   }
@@ -192,6 +229,117 @@ export class Tier<E extends TierEncoder = ChunkEncoder> {
   samples(): number {
     let n = this.headSamples;
     for (const b of this.blocks) for (let i = 0; i < b.counts.length; i++) n += b.counts[i];
+    return n;
+  }
+}
+
+/** An open chunk as queries see it. */
+interface HeadChunk {
+  bytes: Uint8Array;
+  count: number;
+  minT: number;
+  maxT: number;
+  sorted: boolean;
+}
+
+/** Layouts seen at sealing, interned (a hint holds an index into this list). */
+const layouts: (IntLayout | undefined)[] = [undefined];
+const layoutIndex = new Map<string, number>();
+/** Largest size hint kept (bytes); larger chunks start from it and grow. */
+const MAX_HINT_BYTES = (1 << 21) - 1;
+
+function internLayout(l: IntLayout | undefined): number {
+  if (l === undefined) return 0;
+  const key = `${l.dod ? 1 : 0}|${l.step}|${l.div}`;
+  let i = layoutIndex.get(key);
+  if (i === undefined) {
+    if (layouts.length >= 512) return 0; // enough kinds: the rest stream (still exact)
+    i = layouts.length;
+    layouts.push(l);
+    layoutIndex.set(key, i);
+  }
+  return i;
+}
+
+/**
+ * The raw tier: its open chunks live in a `ChunkArena` (no object per series). A series' slot
+ * is found by id (`slotFor`), and callers may cache it for the current `gen`. A new chunk
+ * starts with the size and layout its series' previous chunk ended with (a small-integer
+ * hint per series id, kept from one seal to the next).
+ */
+export class RawTier extends Tier<ChunkEncoder> {
+  readonly arena = new ChunkArena();
+  private readonly slots = new Map<number, number>();
+  /** Series id → layout index × 2^21 + size hint of its last sealed chunk. */
+  private hints = new Map<number, number>();
+  private nextHints = new Map<number, number>();
+
+  constructor() {
+    super(() => {
+      throw new Error('the raw tier opens chunks through its arena');
+    });
+  }
+
+  /** The arena slot of series `id`'s open chunk, opened on first use in this generation. */
+  slotFor(id: number): number {
+    let slot = this.slots.get(id);
+    if (slot === undefined) {
+      const hint = this.hints.get(id);
+      const size = hint === undefined ? 16 : (hint % (MAX_HINT_BYTES + 1)) + 16;
+      const layout =
+        hint === undefined ? undefined : layouts[Math.floor(hint / (MAX_HINT_BYTES + 1))];
+      // Every 4th chunk of a series is re-checked at sealing (layouts drift).
+      slot = this.arena.open(size, layout, (this.gen + id) % 4 === 0);
+      this.slots.set(id, slot);
+    }
+    return slot;
+  }
+
+  override headSize(): number {
+    return this.slots.size;
+  }
+
+  /** Calls fn with each open chunk's series id, compacted bytes and sample count. */
+  forEachHeadChunk(fn: (id: number, compact: Uint8Array, count: number) => void): void {
+    for (const [id, slot] of this.slots) fn(id, this.arena.compact(slot), this.arena.count(slot));
+  }
+
+  protected override headIds(): Uint32Array {
+    return Uint32Array.from(this.slots.keys()).sort();
+  }
+
+  protected override sealChunk(id: number, i: number, counts: Uint32Array): Uint8Array {
+    const slot = this.slots.get(id)!;
+    counts[i] = this.arena.count(slot);
+    const bytes = this.arena.compact(slot);
+    const size = Math.min(this.arena.bytes(slot).length, MAX_HINT_BYTES);
+    this.nextHints.set(id, internLayout(this.arena.nextLayout(slot)) * (MAX_HINT_BYTES + 1) + size);
+    return bytes;
+  }
+
+  protected override clearHead(): void {
+    this.slots.clear();
+    this.arena.reset();
+    this.hints = this.nextHints;
+    this.nextHints = new Map();
+  }
+
+  protected override headChunk(id: number): HeadChunk | undefined {
+    const slot = this.slots.get(id);
+    if (slot === undefined) return undefined;
+    const a = this.arena;
+    return {
+      bytes: a.bytes(slot),
+      count: a.count(slot),
+      minT: a.minT(slot),
+      maxT: a.maxT(slot),
+      sorted: a.sorted(slot),
+    };
+  }
+
+  override bytes(): number {
+    let n = this.arena.bytesHeld() + this.slots.size * 16 + this.hints.size * 16;
+    for (const b of this.blocks) n += b.data.length + b.ids.length * 12 + 4;
     return n;
   }
 }

@@ -11,10 +11,10 @@ import type {
 } from '../core/contracts.js';
 import { bucketStart, bucketsFromRaw, bucketsFromRollups } from './aggregate.js';
 import type { Rollups } from './aggregate.js';
-import { ChunkEncoder, RollupEncoder, isEncodableTime } from './chunk-codec.js';
+import { RollupEncoder, isEncodableTime } from './chunk-codec.js';
 import { RecordBuffer } from './record-buffer.js';
 import { Series } from './series.js';
-import { Tier, rollupBlock } from './tier.js';
+import { RawTier, Tier, rollupBlock } from './tier.js';
 import type { SealedBlock } from './tier.js';
 
 export const MINUTE_MS = 60_000;
@@ -109,7 +109,7 @@ export class TsdbStore implements HistoryStore {
   readonly retentionRollupMs: number;
   readonly retentionMinuteMs: number;
   readonly blockMs: number;
-  readonly raw = new Tier((sizeHint) => new ChunkEncoder(sizeHint));
+  readonly raw = new RawTier();
   readonly minute = new Tier(() => new RollupEncoder());
   readonly hour = new Tier(() => new RecordBuffer());
   /** Generation: bumped at every raw seal (every `blockMs` of data). */
@@ -235,29 +235,18 @@ export class TsdbStore implements HistoryStore {
   /** Applies samples of one timestamp (used by append and by WAL replay). */
   applySamples(t: number, list: readonly Series[], values: Float64Array, n: number): void {
     const raw = this.raw;
+    const arena = raw.arena;
     if (n > 0) raw.noteHead(t, n);
     const h = bucketStart(t, HOUR_MS);
     for (let i = 0; i < n; i++) {
       const s = list[i];
       const v = values[i];
-      let enc = s.raw;
-      if (enc === undefined || s.rawGen !== raw.gen) {
-        // A new chunk: sized like the series' previous one (no regrowing), in the layout its
-        // sealing chose (so that sealing this one need not re-encode it; every 4th re-checks).
-        enc = raw.head.get(s.id);
-        if (enc === undefined) {
-          const prev = s.raw;
-          enc = new ChunkEncoder(
-            prev === undefined ? 16 : prev.bytes().length + 16,
-            prev?.nextLayout(),
-            (raw.gen + s.id) % 4 === 0,
-          );
-          raw.head.set(s.id, enc);
-        }
-        s.raw = enc;
-        s.rawGen = raw.gen;
+      let slot = s.slot;
+      if (s.slotGen !== raw.gen) {
+        slot = s.slot = raw.slotFor(s.id);
+        s.slotGen = raw.gen;
       }
-      enc.append(t, v);
+      arena.append(slot, t, v);
       if (t > s.lastMs) {
         if (s.lastMs === -Infinity && t < this.minLastMs) this.minLastMs = t;
         s.lastMs = t;
@@ -393,7 +382,7 @@ export class TsdbStore implements HistoryStore {
     };
   }
 
-  tier(name: TierName): Tier<ChunkEncoder> | Tier<RollupEncoder> | Tier<RecordBuffer> {
+  tier(name: TierName): RawTier | Tier<RollupEncoder> | Tier<RecordBuffer> {
     return name === 'raw' ? this.raw : name === '1m' ? this.minute : this.hour;
   }
 
@@ -569,11 +558,11 @@ export class TsdbStore implements HistoryStore {
   /** Seals the raw and minute heads when t reaches the end of the raw head's span. */
   private maybeSeal(t: number): void {
     const span = this.blockMs;
-    if (Number.isNaN(this.rawHeadEndMs) || this.raw.head.size === 0) {
+    if (Number.isNaN(this.rawHeadEndMs) || this.raw.headSize() === 0) {
       this.rawHeadEndMs = bucketStart(t, span) + span;
       if (Number.isNaN(this.hourHeadEndMs))
         this.hourHeadEndMs = bucketStart(t, HOUR_BLOCK_MS) + HOUR_BLOCK_MS;
-      if (this.raw.head.size === 0) return;
+      if (this.raw.headSize() === 0) return;
     }
     this.gen++;
     const sealed: SealedRef[] = [];
