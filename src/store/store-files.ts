@@ -382,15 +382,14 @@ function encodeSnapshot(store: TsdbStore, blocks: string[]): Buffer {
     nums.set([s.id, s.lastMs, s.hStart, s.hMin, s.hMax, s.hSum, s.hCount], i * SERIES_NUMS);
   });
   const hour = store.hour;
-  const hourIds = [...hour.head.keys()];
   // Per open hour chunk: series id and record count; then the chunks' bytes.
-  const hourNums = new Float64Array(hourIds.length * 2);
+  const hourNums = new Float64Array(hour.headSize() * 2);
   const hourBytes: Uint8Array[] = [];
-  hourIds.forEach((id, i) => {
-    const e = hour.head.get(id)!;
+  hour.forEachHeadChunk((id, bytes, count) => {
+    const i = hourBytes.length;
     hourNums[i * 2] = id;
-    hourNums[i * 2 + 1] = e.count;
-    hourBytes.push(e.bytes());
+    hourNums[i * 2 + 1] = count;
+    hourBytes.push(bytes);
   });
   const head = Buffer.from(
     JSON.stringify({
@@ -475,9 +474,8 @@ function decodeSnapshot(buf: Buffer): Snapshot {
         if (sid === undefined) return;
         const recs = rollupRecords(count);
         decodeRollups(bytes, count, recs);
-        const e = store.hour.encoder(sid);
         for (let k = 0; k < count; k++) {
-          e.append(recs.ts[k], recs.min[k], recs.max[k], recs.sum[k], recs.count[k]);
+          store.hour.append(sid, recs.ts[k], recs.min[k], recs.max[k], recs.sum[k], recs.count[k]);
         }
       });
       store.hour.headMinT = head.hourMinT ?? Infinity;

@@ -12,8 +12,8 @@ import type {
 import { bucketStart, bucketsFromRaw, bucketsFromRollups } from './aggregate.js';
 import type { Rollups } from './aggregate.js';
 import { RollupEncoder, isEncodableTime } from './chunk-codec.js';
-import { RecordBuffer } from './record-buffer.js';
-import { Series } from './series.js';
+import { RecordTier } from './record-tier.js';
+import { Series, SeriesColumns } from './series.js';
 import { RawTier, Tier, rollupBlock } from './tier.js';
 import type { SealedBlock } from './tier.js';
 
@@ -111,7 +111,7 @@ export class TsdbStore implements HistoryStore {
   readonly blockMs: number;
   readonly raw = new RawTier();
   readonly minute = new Tier(() => new RollupEncoder());
-  readonly hour = new Tier(() => new RecordBuffer());
+  readonly hour = new RecordTier();
   /** Generation: bumped at every raw seal (every `blockMs` of data). */
   gen = 0;
   newestMs = -Infinity;
@@ -119,6 +119,7 @@ export class TsdbStore implements HistoryStore {
   private hourHeadEndMs = NaN;
   private readonly entities = new Map<string, Entity>();
   private readonly allSeries = new Set<Series>();
+  private readonly cols = new SeriesColumns();
   private readonly intern = new Map<string, string>();
   private nextId = 0;
   /** A lower bound of every live series' newest time (eviction scans only once it expires). */
@@ -236,6 +237,7 @@ export class TsdbStore implements HistoryStore {
   applySamples(t: number, list: readonly Series[], values: Float64Array, n: number): void {
     const raw = this.raw;
     const arena = raw.arena;
+    const cols = this.cols;
     if (n > 0) raw.noteHead(t, n);
     const h = bucketStart(t, HOUR_MS);
     for (let i = 0; i < n; i++) {
@@ -247,21 +249,24 @@ export class TsdbStore implements HistoryStore {
         s.slotGen = raw.gen;
       }
       arena.append(slot, t, v);
-      if (t > s.lastMs) {
-        if (s.lastMs === -Infinity && t < this.minLastMs) this.minLastMs = t;
-        s.lastMs = t;
+      // The series' numbers (see SeriesColumns): read here directly, not through accessors.
+      const f = cols.f;
+      const o = s.row * 5;
+      if (t > f[o]) {
+        if (f[o] === -Infinity && t < this.minLastMs) this.minLastMs = t;
+        f[o] = t;
       }
       // The open hour roll-up (the minute tier is made from raw blocks leaving retention).
-      if (h !== s.hStart) {
-        if (s.hCount > 0) this.flushHour(s);
-        s.hStart = h;
-        s.hMin = s.hMax = s.hSum = v;
-        s.hCount = 1;
+      if (h !== f[o + 1]) {
+        if (cols.n[s.row] > 0) this.flushHour(s);
+        f[o + 1] = h;
+        f[o + 2] = f[o + 3] = f[o + 4] = v;
+        cols.n[s.row] = 1;
       } else {
-        if (v < s.hMin) s.hMin = v;
-        if (v > s.hMax) s.hMax = v;
-        s.hSum += v;
-        s.hCount++;
+        if (v < f[o + 2]) f[o + 2] = v;
+        if (v > f[o + 3]) f[o + 3] = v;
+        f[o + 4] += v;
+        cols.n[s.row]++;
       }
     }
   }
@@ -382,7 +387,7 @@ export class TsdbStore implements HistoryStore {
     };
   }
 
-  tier(name: TierName): RawTier | Tier<RollupEncoder> | Tier<RecordBuffer> {
+  tier(name: TierName): RawTier | Tier<RollupEncoder> | RecordTier {
     return name === 'raw' ? this.raw : name === '1m' ? this.minute : this.hour;
   }
 
@@ -392,7 +397,7 @@ export class TsdbStore implements HistoryStore {
       raw: this.raw.bytes(),
       minute: this.minute.bytes(),
       hour: this.hour.bytes(),
-      index: this.allSeries.size * 260,
+      index: this.allSeries.size * 160 + this.cols.bytes(),
     };
   }
 
@@ -454,6 +459,8 @@ export class TsdbStore implements HistoryStore {
       ent.key,
       this.str(metric),
       labels === undefined ? undefined : this.str(labels),
+      this.cols,
+      this.cols.alloc(),
     );
     ent.count++;
     this.allSeries.add(s);
@@ -549,7 +556,7 @@ export class TsdbStore implements HistoryStore {
 
   private flushHour(s: Series): void {
     const t = s.hStart;
-    this.hour.encoder(s.id).append(t, s.hMin, s.hMax, s.hSum, s.hCount);
+    this.hour.append(s.id, t, s.hMin, s.hMax, s.hSum, s.hCount);
     this.hour.noteHead(t);
     s.hCount = 0;
     s.hStart = NaN;
@@ -614,6 +621,8 @@ export class TsdbStore implements HistoryStore {
         continue;
       }
       this.allSeries.delete(s);
+      this.cols.release(s.row);
+      s.row = -1;
       const ent = this.entities.get(s.key);
       if (ent === undefined) continue;
       ent.names.length = ent.plainSeries.length = 0;
