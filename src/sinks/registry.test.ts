@@ -34,11 +34,14 @@ const POINT_SINKS: Record<string, string> = {
 
 test('sink contract: every point sink is registered, rejects unknown and bad runtime options, encodes every value', () => {
   assert.deepEqual([...SINK_FACTORIES.keys()].sort(), [
+    'gcl',
+    'gcm',
     'graphite',
     'influxdb',
     'log',
     'opentsdb',
     'prometheus',
+    'stackdriver',
     'statsd',
   ]);
   const batch = clusterBatch(Date.UTC(2020, 0, 1));

@@ -9,6 +9,9 @@ import { createPrometheusSink } from './prometheus-sink.js';
 import { createGraphiteSink } from './graphite-sink.js';
 import { createOpentsdbSink } from './opentsdb-sink.js';
 import { createStatsdSink } from './statsd-sink.js';
+import { createGcmSink } from './google/gcm-sink.js';
+import { createStackdriverSink } from './google/stackdriver-sink.js';
+import { createGclMetricSink } from './google/gcl-sink.js';
 
 /** What a sink factory may use besides its URI. Durations in ms. */
 export interface SinkContext {
@@ -33,6 +36,9 @@ export const SINK_FACTORIES: ReadonlyMap<string, SinkFactory> = new Map<string, 
   ['graphite', createGraphiteSink],
   ['opentsdb', createOpentsdbSink],
   ['statsd', createStatsdSink],
+  ['gcm', createGcmSink],
+  ['stackdriver', createStackdriverSink],
+  ['gcl', createGclMetricSink],
 ]);
 
 /**
