@@ -1,6 +1,5 @@
 import type { Batch } from '../core/batch.js';
 import { countPoints } from '../core/batch.js';
-import type { Sink } from '../core/contracts.js';
 import type { Logger } from '../core/log.js';
 import type { SelfMetrics } from '../core/self-metrics.js';
 
@@ -36,9 +35,9 @@ export interface RuntimeOptions {
  * the chunk is dropped and counted as `rejected`; any other rejection is retried.
  * `write` (encode + send each chunk in turn, no retry) lets the sink be used without a queue.
  */
-export interface ChunkedSink<P = unknown> extends Sink {
+export interface ChunkedSink<P = unknown, B = Batch> extends SinkOf<B> {
   readonly runtime: RuntimeOptions;
-  encode(batch: Batch): Iterable<Chunk<P>>;
+  encode(batch: B): Iterable<Chunk<P>>;
   send(payload: P, signal: AbortSignal): Promise<void>;
 }
 
@@ -47,9 +46,19 @@ export class PermanentWriteError extends Error {
   override readonly name = 'PermanentWriteError';
 }
 
+/**
+ * What the runtime carries: `Sink` (metric batches) is `SinkOf<Batch>`; the eventer queues
+ * the events of a tick (`SinkOf<readonly KubeEvent[]>`, with QueuedSinkOptions.measure).
+ */
+export interface SinkOf<B> {
+  readonly name: string;
+  write(item: B): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** True when `s` is a ChunkedSink (has `encode`, `send` and `runtime`). */
-export function isChunkedSink(s: Sink): s is ChunkedSink {
-  const c = s as Partial<ChunkedSink>;
+export function isChunkedSink<B = Batch>(s: SinkOf<B>): s is ChunkedSink<unknown, B> {
+  const c = s as Partial<ChunkedSink<unknown, B>>;
   return typeof c.encode === 'function' && typeof c.send === 'function' && c.runtime !== undefined;
 }
 
@@ -102,7 +111,7 @@ function messageOf(err: unknown): string {
 }
 
 /** Options of QueuedSink. Durations in ms. */
-export interface QueuedSinkOptions {
+export interface QueuedSinkOptions<B = Batch> {
   /** Batch mode only (plain sinks such as `log`): queued batches beyond this drop the oldest. */
   capacity: number;
   /** Longest a single write (batch mode) or request (point sinks) may take. */
@@ -114,6 +123,16 @@ export interface QueuedSinkOptions {
   flushTimeoutMs?: number;
   metrics: SelfMetrics;
   logger: Logger;
+  /**
+   * Points and timestamp (ms) of a queued item; default: a Batch's values and timestamp.
+   * Required when the items are not Batches.
+   */
+  measure?: (item: B) => { points: number; timestampMs: number };
+}
+
+function measureBatch(item: unknown): { points: number; timestampMs: number } {
+  const batch = item as Batch;
+  return { points: countPoints(batch), timestampMs: batch.timestampMs };
 }
 
 /**
@@ -136,12 +155,13 @@ export interface QueuedSinkOptions {
  * Plain sinks (batch mode): at most `capacity` batches wait; one write at a time; a failed or
  * timed-out write is logged and counted as `error` (no retry).
  */
-export class QueuedSink implements Sink {
+export class QueuedSink<B = Batch> implements SinkOf<B> {
   readonly name: string;
-  private readonly queue: Batch[] = [];
+  private readonly queue: B[] = [];
   private running: Promise<void> | undefined;
   private closed = false;
-  private readonly chunked: ChunkedSink | undefined;
+  private readonly chunked: ChunkedSink<unknown, B> | undefined;
+  private readonly measure: (item: B) => { points: number; timestampMs: number };
   // Point mode state.
   private readonly pending: Entry[] = [];
   private queued = 0;
@@ -153,11 +173,12 @@ export class QueuedSink implements Sink {
   private idleWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly inner: Sink,
-    private readonly opts: QueuedSinkOptions,
+    private readonly inner: SinkOf<B>,
+    private readonly opts: QueuedSinkOptions<B>,
   ) {
     this.name = inner.name;
     this.chunked = isChunkedSink(inner) ? inner : undefined;
+    this.measure = opts.measure ?? measureBatch;
   }
 
   /** Batches (batch mode) or batches and chunks (point mode) waiting, not counting in-flight ones. */
@@ -170,7 +191,7 @@ export class QueuedSink implements Sink {
     return this.queued;
   }
 
-  async write(batch: Batch): Promise<void> {
+  async write(batch: B): Promise<void> {
     if (this.closed) return;
     if (this.chunked) return this.enqueueChunks(this.chunked, batch);
     if (this.queue.length >= this.opts.capacity) {
@@ -179,7 +200,7 @@ export class QueuedSink implements Sink {
       this.opts.logger.warn(
         {
           sink: this.name,
-          droppedTimestamp: dropped && new Date(dropped.timestampMs).toISOString(),
+          droppedTimestamp: dropped && isoOf(this.measure(dropped).timestampMs),
         },
         `sink ${this.name} is too slow: queue of ${this.opts.capacity} batches is full, dropped the oldest`,
       );
@@ -190,9 +211,9 @@ export class QueuedSink implements Sink {
     });
   }
 
-  private enqueueChunks(sink: ChunkedSink, batch: Batch): void {
+  private enqueueChunks(sink: ChunkedSink<unknown, B>, batch: B): void {
     const { metrics, logger } = this.opts;
-    const points = countPoints(batch);
+    const { points, timestampMs } = this.measure(batch);
     if (points === 0) return;
     let chunks: Iterator<Chunk<unknown>>;
     try {
@@ -201,7 +222,7 @@ export class QueuedSink implements Sink {
       this.encodeFailed(err);
       return;
     }
-    const entry: BatchEntry = { kind: 'batch', chunks, points, timestampMs: batch.timestampMs };
+    const entry: BatchEntry = { kind: 'batch', chunks, points, timestampMs };
     this.pending.push(entry);
     this.queued += points;
     // Drop the oldest, but never the batch just queued: the queue always holds the newest
@@ -315,7 +336,7 @@ export class QueuedSink implements Sink {
     for (const w of waiters) w();
   }
 
-  private async sendOne(sink: ChunkedSink, entry: ChunkEntry): Promise<void> {
+  private async sendOne(sink: ChunkedSink<unknown, B>, entry: ChunkEntry): Promise<void> {
     const { metrics, logger, writeTimeoutMs } = this.opts;
     const points = entry.chunk.points;
     entry.attempts++;

@@ -416,7 +416,8 @@ export class ClusterModel {
     type: 'Normal' | 'Warning',
   ): void {
     const event: SimEvent = {
-      name: `${pod.name}.${(0x17a0000000000000 + this.eventSerial++).toString(16)}`,
+      // Unique like the API server's `<object>.<hex>` names (BigInt: the sum exceeds 2^53).
+      name: `${pod.name}.${(0x17a0000000000000n + BigInt(this.eventSerial++)).toString(16)}`,
       namespace: pod.namespace,
       uid: this.rng.uuid(),
       reason,

@@ -60,6 +60,12 @@ export interface Simulator {
   churn(): void;
   /** Restarts one container now (watch MODIFIED). */
   restart(): void;
+  /**
+   * Restarts the API server like a real one: closes it (every watch and connection), waits
+   * `downMs` (connections are refused meanwhile) and listens again on the same port. The
+   * cluster state, resource versions and watch cache survive, as they would in etcd.
+   */
+  restartApi(downMs?: number): Promise<void>;
   /** Stops timers, watches, the API server and the kubelets. */
   stop(): Promise<void>;
 }
@@ -193,6 +199,17 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     },
     churn: () => void model.churnPod(),
     restart: () => void model.restartContainer(),
+    restartApi: async (downMs = 0) => {
+      await api.close();
+      await new Promise((r) => setTimeout(r, downMs));
+      await new Promise<void>((resolve, reject) => {
+        api.server.once('error', reject);
+        api.server.listen(port, host, () => {
+          api.server.off('error', reject);
+          resolve();
+        });
+      });
+    },
     stop: async () => {
       for (const t of timers) clearInterval(t);
       await Promise.all([api.close(), fleet.stop()]);
