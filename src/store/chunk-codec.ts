@@ -552,20 +552,9 @@ export class ChunkEncoder {
     this.recheck = (flags & F_RECHECK) !== 0;
     this.minT = f[of + 6];
     this.maxT = f[of + 7];
-    if ((flags & F_LEARNED) !== 0) {
-      const l = a.learnedBox;
-      l.dod = (b[ob + 4] & F2_LEARNED_DOD) !== 0;
-      l.step = f[of + 8];
-      l.div = f[of + 9];
-      this.learned = l;
-    } else this.learned = undefined;
-    if ((b[ob + 4] & F2_CHOSEN) !== 0) {
-      const c = a.chosenBox;
-      c.dod = (b[ob + 4] & F2_CHOSEN_DOD) !== 0;
-      c.step = f[of + 10];
-      c.div = f[of + 11];
-      this.chosen = c;
-    } else this.chosen = undefined;
+    const lc = a.u16;
+    this.learned = LAYOUTS[lc[slot * 2]];
+    this.chosen = LAYOUTS[lc[slot * 2 + 1]];
   }
 
   /** Stores this encoder's state into arena slot `slot`. */
@@ -605,23 +594,16 @@ export class ChunkEncoder {
     if (col.dod) flags |= F_DOD;
     if (this.sorted) flags |= F_SORTED;
     if (this.recheck) flags |= F_RECHECK;
-    let flags2 = 0;
-    const l = this.learned;
-    if (l !== undefined) {
-      flags |= F_LEARNED;
-      if (l.dod) flags2 |= F2_LEARNED_DOD;
-      f[of + 8] = l.step;
-      f[of + 9] = l.div;
-    }
-    const c = this.chosen;
-    if (c !== undefined) {
-      flags2 |= F2_CHOSEN;
-      if (c.dod) flags2 |= F2_CHOSEN_DOD;
-      f[of + 10] = c.step;
-      f[of + 11] = c.div;
-    }
     b[ob] = flags;
-    b[ob + 4] = flags2;
+    // Layouts by index in LAYOUTS (an unchanged one keeps its index without a lookup).
+    const lc = a.u16;
+    const l = this.learned;
+    const li = slot * 2;
+    if (l === undefined) lc[li] = 0;
+    else if (l !== LAYOUTS[lc[li]]) lc[li] = internLayout(l);
+    const c = this.chosen;
+    if (c === undefined) lc[li + 1] = 0;
+    else if (c !== LAYOUTS[lc[li + 1]]) lc[li + 1] = internLayout(c);
   }
 
   /** Appends one sample. */
@@ -718,18 +700,39 @@ let scratchT = new Float64Array(1024);
 let scratchV = new Float64Array(1024);
 
 // Arena slot layout: numbers per slot in f64 / u32 / u8, and the flag bits of u8[1st] and u8[5th].
-const NF = 12; // prevT, prevDelta, prev, prevD, step, div, minT, maxT, learned step/div, chosen step/div
+const NF = 8; // prevT, prevDelta, prev, prevD, step, div, minT, maxT
 const NU = 9; // bitPos, base, cap, slab, prevHi, prevLo, count, exceptions, changes
-const NB = 5; // flags, width, leading + 1, trailing, flags2
+const NB = 4; // flags, width, leading + 1, trailing
+// And two u16 per slot: the learned and the chosen layout's index in LAYOUTS (0: none).
 const F_STARTED = 1;
 const F_INT = 2;
 const F_DOD = 4;
 const F_SORTED = 8;
 const F_RECHECK = 16;
-const F_LEARNED = 32;
-const F2_LEARNED_DOD = 1;
-const F2_CHOSEN = 2;
-const F2_CHOSEN_DOD = 4;
+
+/** Integer layouts met so far, interned (index 0: none); at most 4,096 kinds. */
+const LAYOUTS: (IntLayout | undefined)[] = [undefined];
+const layoutIndex = new Map<string, number>();
+
+/** The index of a layout in LAYOUTS (added when new); 0 when the table is full. */
+export function internLayout(l: IntLayout | undefined): number {
+  if (l === undefined) return 0;
+  const key = `${l.dod ? 1 : 0}|${l.step}|${l.div}`;
+  let i = layoutIndex.get(key);
+  if (i === undefined) {
+    // Beyond this many kinds the rest stream in the default layout (still exact).
+    if (LAYOUTS.length >= 4096) return 0;
+    i = LAYOUTS.length;
+    LAYOUTS.push({ dod: l.dod, step: l.step, div: l.div });
+    layoutIndex.set(key, i);
+  }
+  return i;
+}
+
+/** The layout of an index from `internLayout`. */
+export function layoutAt(i: number): IntLayout | undefined {
+  return LAYOUTS[i];
+}
 /** Bytes of a slab that regions of open chunks are carved from. */
 const SLAB_BYTES = 256 * 1024;
 
@@ -750,11 +753,10 @@ export class ChunkArena {
   f64 = new Float64Array(64 * NF);
   u32 = new Uint32Array(64 * NU);
   u8 = new Uint8Array(64 * NB);
+  u16 = new Uint16Array(64 * 2);
   slabs: Uint8Array[] = [];
   /** Slots in use: 0 .. size-1. */
   size = 0;
-  readonly learnedBox: IntLayout = { dod: true, step: 1, div: 1 };
-  readonly chosenBox: IntLayout = { dod: true, step: 1, div: 1 };
   private curSlab = -1;
   private slabUsed = 0;
   private slabBytes = 0;
@@ -798,12 +800,8 @@ export class ChunkArena {
     const ob = slot * NB;
     b.fill(0, ob, ob + NB);
     b[ob] = F_INT | F_DOD | F_SORTED | (recheck ? F_RECHECK : 0);
-    if (learned !== undefined) {
-      b[ob] |= F_LEARNED;
-      if (learned.dod) b[ob + 4] |= F2_LEARNED_DOD;
-      f[of + 8] = learned.step;
-      f[of + 9] = learned.div;
-    }
+    this.u16[slot * 2] = internLayout(learned);
+    this.u16[slot * 2 + 1] = 0;
     return slot;
   }
 
@@ -850,21 +848,23 @@ export class ChunkArena {
 
   /** The layout for the series' next chunk (after `compact`), undefined for the default. */
   nextLayout(slot: number): IntLayout | undefined {
-    const f = this.f64;
-    const of = slot * NF;
-    const b2 = this.u8[slot * NB + 4];
-    if ((b2 & F2_CHOSEN) !== 0) {
-      return { dod: (b2 & F2_CHOSEN_DOD) !== 0, step: f[of + 10], div: f[of + 11] };
-    }
-    if ((this.u8[slot * NB] & F_LEARNED) !== 0) {
-      return { dod: (b2 & F2_LEARNED_DOD) !== 0, step: f[of + 8], div: f[of + 9] };
-    }
-    return undefined;
+    return LAYOUTS[this.nextLayoutIndex(slot)];
+  }
+
+  /** `nextLayout` as an index for `layoutAt`. */
+  nextLayoutIndex(slot: number): number {
+    return this.u16[slot * 2 + 1] || this.u16[slot * 2];
   }
 
   /** Bytes held: slabs plus slot state. */
   bytesHeld(): number {
-    return this.slabBytes + this.f64.byteLength + this.u32.byteLength + this.u8.length;
+    return (
+      this.slabBytes +
+      this.f64.byteLength +
+      this.u32.byteLength +
+      this.u8.length +
+      this.u16.byteLength
+    );
   }
 
   /** Drops every slot and region. */
@@ -911,7 +911,8 @@ export class ChunkArena {
   }
 
   private growSlots(): void {
-    const n = (this.f64.length / NF) * 2;
+    // By a quarter: slot state is most of an arena's memory besides the data.
+    const n = Math.ceil((this.f64.length / NF) * 1.25);
     const f = new Float64Array(n * NF);
     f.set(this.f64);
     this.f64 = f;
@@ -921,6 +922,9 @@ export class ChunkArena {
     const b = new Uint8Array(n * NB);
     b.set(this.u8);
     this.u8 = b;
+    const lc = new Uint16Array(n * 2);
+    lc.set(this.u16);
+    this.u16 = lc;
   }
 }
 

@@ -1,7 +1,8 @@
-import type { ChunkEncoder, IntLayout } from './chunk-codec.js';
+import type { ChunkEncoder } from './chunk-codec.js';
 import {
   ChunkArena,
   RollupEncoder,
+  layoutAt,
   decodeChunk,
   decodeRollups,
   rollupRecords,
@@ -242,24 +243,8 @@ interface HeadChunk {
   sorted: boolean;
 }
 
-/** Layouts seen at sealing, interned (a hint holds an index into this list). */
-const layouts: (IntLayout | undefined)[] = [undefined];
-const layoutIndex = new Map<string, number>();
 /** Largest size hint kept (bytes); larger chunks start from it and grow. */
 const MAX_HINT_BYTES = (1 << 21) - 1;
-
-function internLayout(l: IntLayout | undefined): number {
-  if (l === undefined) return 0;
-  const key = `${l.dod ? 1 : 0}|${l.step}|${l.div}`;
-  let i = layoutIndex.get(key);
-  if (i === undefined) {
-    if (layouts.length >= 512) return 0; // enough kinds: the rest stream (still exact)
-    i = layouts.length;
-    layouts.push(l);
-    layoutIndex.set(key, i);
-  }
-  return i;
-}
 
 /**
  * The raw tier: its open chunks live in a `ChunkArena` (no object per series). A series' slot
@@ -287,7 +272,7 @@ export class RawTier extends Tier<ChunkEncoder> {
       const hint = this.hints.get(id);
       const size = hint === undefined ? 16 : (hint % (MAX_HINT_BYTES + 1)) + 16;
       const layout =
-        hint === undefined ? undefined : layouts[Math.floor(hint / (MAX_HINT_BYTES + 1))];
+        hint === undefined ? undefined : layoutAt(Math.floor(hint / (MAX_HINT_BYTES + 1)));
       // Every 4th chunk of a series is re-checked at sealing (layouts drift).
       slot = this.arena.open(size, layout, (this.gen + id) % 4 === 0);
       this.slots.set(id, slot);
@@ -313,7 +298,7 @@ export class RawTier extends Tier<ChunkEncoder> {
     counts[i] = this.arena.count(slot);
     const bytes = this.arena.compact(slot);
     const size = Math.min(this.arena.bytes(slot).length, MAX_HINT_BYTES);
-    this.nextHints.set(id, internLayout(this.arena.nextLayout(slot)) * (MAX_HINT_BYTES + 1) + size);
+    this.nextHints.set(id, this.arena.nextLayoutIndex(slot) * (MAX_HINT_BYTES + 1) + size);
     return bytes;
   }
 
