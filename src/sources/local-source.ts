@@ -16,6 +16,11 @@ import type { ContainerStats } from './cgroups/cgroup-reader.js';
 import { CgroupReader } from './cgroups/cgroup-reader.js';
 import type { NodeStats } from './cgroups/node-reader.js';
 import { NodeReader } from './cgroups/node-reader.js';
+import type { DockerEntity } from './docker/container-sets.js';
+import { dockerEntity } from './docker/container-sets.js';
+import type { DockerContainer } from './docker/identity.js';
+import { DockerIdentityCache, dockerEndpoint } from './docker/identity.js';
+import { WritableLayerUsage } from './docker/writable-layer.js';
 
 /** Options of the local source. Roots default to `/proc`, `/sys`, `/sys/fs/cgroup`. */
 export interface LocalSourceOptions {
@@ -29,6 +34,18 @@ export interface LocalSourceOptions {
   /** File holding the `host_id` label (default `/etc/machine-id`). */
   readonly machineIdPath?: string;
   readonly logger?: Logger;
+  /**
+   * Docker Engine API for container names, images and labels: an endpoint text
+   * (`unix:///var/run/docker.sock`, `tcp://h:p`; default DOCKER_HOST, else the default
+   * socket), a ready cache (tests), or `false` for none (cgroup names only).
+   */
+  readonly docker?: string | DockerIdentityCache | false;
+  /** Time between writable-layer size rounds, ms (default 60 s). */
+  readonly fsUsageIntervalMs?: number;
+  /** Most time one scrape spends measuring writable layers, ms (default 20). */
+  readonly fsUsageBudgetMs?: number;
+  /** How long the first scrape waits for the first container list, ms (default 3 s). */
+  readonly dockerStartWaitMs?: number;
 }
 
 /** Counters of a local source since its creation. */
@@ -45,6 +62,8 @@ export interface LocalSourceCounters {
 /** The local source plus its counters. */
 export interface LocalSource extends Source {
   counters(): LocalSourceCounters;
+  /** Stops the Docker event stream and timers (the source still scrapes cgroups). */
+  close(): void;
 }
 
 /**
@@ -73,6 +92,35 @@ export function createLocalSource(opts: LocalSourceOptions): LocalSource {
   });
   let scrapes = 0;
   let duplicateNames = 0;
+  const identity =
+    opts.docker === false
+      ? undefined
+      : opts.docker instanceof DockerIdentityCache
+        ? opts.docker
+        : new DockerIdentityCache({
+            endpoint: dockerEndpoint(opts.docker),
+            logger: logger.child({ component: 'docker-identity' }),
+          });
+  const layers = new WritableLayerUsage({
+    intervalMs: opts.fsUsageIntervalMs,
+    budgetMs: opts.fsUsageBudgetMs,
+  });
+  let identityReady: Promise<void> | undefined;
+  const waitForIdentity = async (signal: AbortSignal): Promise<void> => {
+    if (identity === undefined) return;
+    if (identityReady === undefined) {
+      const waitMs = opts.dockerStartWaitMs ?? 3000;
+      let timer: NodeJS.Timeout | undefined;
+      identityReady = Promise.race([
+        identity.start(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, waitMs);
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        }),
+      ]).finally(() => clearTimeout(timer));
+    }
+    await identityReady;
+  };
 
   return {
     name: 'local',
@@ -82,7 +130,9 @@ export function createLocalSource(opts: LocalSourceOptions): LocalSource {
       procFailures: nodeReader.procFailures,
       duplicateNames,
     }),
-    scrape(window: Window, signal: AbortSignal): Promise<Batch> {
+    close: () => identity?.close(),
+    async scrape(window: Window, signal: AbortSignal): Promise<Batch> {
+      await waitForIdentity(signal);
       try {
         signal.throwIfAborted();
         scrapes++;
@@ -93,18 +143,45 @@ export function createLocalSource(opts: LocalSourceOptions): LocalSource {
         const batch = emptyBatch(window.endMs);
         batch.sets.set(nodeKey(nodeName), nodeMetricSet(nodeReader.read(), base));
         signal.throwIfAborted();
+        const sandboxes: [DockerEntity, ContainerStats][] = [];
         for (const c of cgroupReader.readAll(signal)) {
-          const key = sysContainerKey(nodeName, c.identity.name);
+          const id = c.identity.id;
+          const dc = id !== undefined && identity !== undefined ? identity.get(id) : undefined;
+          let key: string;
+          let set: MetricSet;
+          if (dc !== undefined) {
+            const e = dockerEntity(nodeName, dc, base);
+            if (e.sandbox) {
+              sandboxes.push([e, c]);
+              continue;
+            }
+            key = e.key;
+            set = containerMetricSet(c, e.type, e.labels);
+            addLayerUsage(set, layers, dc);
+          } else {
+            key = sysContainerKey(nodeName, c.identity.name);
+            set = containerMetricSet(c, 'sys_container', {
+              ...base,
+              [LABEL_CONTAINER_NAME]: c.identity.name,
+            });
+          }
           if (batch.sets.has(key)) {
             duplicateNames++;
             logger.debug({ cgroup: c.path, name: c.identity.name }, 'duplicate container name');
             continue;
           }
-          batch.sets.set(key, containerMetricSet(c, base));
+          batch.sets.set(key, set);
         }
-        return Promise.resolve(batch);
+        // A pod's sandbox gives the pod its network (contract §3.1), nothing else.
+        for (const [e, c] of sandboxes) {
+          const set = batch.sets.get(e.key) ?? podMetricSet(e, c);
+          putNetwork(set, c);
+          batch.sets.set(e.key, set);
+        }
+        if (identity !== undefined) layers.tick(() => identity.list().filter((d) => d.running));
+        return batch;
       } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        throw err instanceof Error ? err : new Error(String(err));
       }
     },
   };
@@ -154,12 +231,15 @@ function nodeMetricSet(s: NodeStats, base: Labels): MetricSet {
   return set;
 }
 
-function containerMetricSet(c: ContainerStats, base: Labels): MetricSet {
-  const set = newMetricSet(
-    'sys_container',
-    { ...base, [LABEL_CONTAINER_NAME]: c.identity.name },
-    { scrapeTimeMs: c.readTimeMs, collectionStartMs: c.startMs },
-  );
+function containerMetricSet(
+  c: ContainerStats,
+  type: DockerEntity['type'],
+  labels: Labels,
+): MetricSet {
+  const set = newMetricSet(type, labels, {
+    scrapeTimeMs: c.readTimeMs,
+    collectionStartMs: c.startMs,
+  });
   put(set, 'uptime', Math.max(0, c.readTimeMs - c.startMs));
   put(set, 'cpu/usage', c.cpuUsageNanos);
   if (c.memory) {
@@ -170,11 +250,35 @@ function containerMetricSet(c: ContainerStats, base: Labels): MetricSet {
     put(set, 'memory/page_faults', c.memory.pageFaults);
     put(set, 'memory/major_page_faults', c.memory.majorPageFaults);
   }
+  putNetwork(set, c);
+  return set;
+}
+
+function putNetwork(set: MetricSet, c: ContainerStats): void {
   if (c.network) {
     put(set, 'network/rx', c.network.rxBytes);
     put(set, 'network/rx_errors', c.network.rxErrors);
     put(set, 'network/tx', c.network.txBytes);
     put(set, 'network/tx_errors', c.network.txErrors);
   }
-  return set;
+}
+
+/** The pod set a sandbox starts (the pod aggregator adds its containers' CPU and memory). */
+function podMetricSet(e: DockerEntity, c: ContainerStats): MetricSet {
+  return newMetricSet('pod', e.labels, {
+    scrapeTimeMs: c.readTimeMs,
+    collectionStartMs: c.startMs,
+  });
+}
+
+/** `filesystem/usage{resource_id="/"}`: the writable layer's size, when measured. */
+function addLayerUsage(set: MetricSet, layers: WritableLayerUsage, c: DockerContainer): void {
+  const bytes = layers.get(c.id);
+  if (bytes !== undefined) {
+    set.labeled.push({
+      name: 'filesystem/usage',
+      labels: { [LABEL_RESOURCE_ID]: '/' },
+      value: bytes,
+    });
+  }
 }
