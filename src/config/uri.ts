@@ -94,12 +94,33 @@ export function parseUri(
     url = undefined;
     query = new URLSearchParams(expanded);
   } else {
-    try {
-      url = new URL(expanded);
-    } catch {
-      throw new ConfigError(`${at}: cannot parse ${JSON.stringify(expanded)} as a URL`);
+    const word = RELATIVE_WORD.exec(expanded);
+    const cadvisor = flag === '--source' && key === 'cadvisor';
+    if (word !== null && cadvisor) {
+      // `cadvisor:external?...` / `cadvisor:coreos?...`: Go's url.Parse read these as a path.
+      url = undefined;
+      query = new URLSearchParams(word[2] ?? '');
+      relativePaths.set(value, word[1]);
+    } else if (cadvisor && expanded.includes(',')) {
+      // `cadvisor:http://h1:p,http://h2:p?opts`: `url` is the first host; uriList has all.
+      const q = expanded.indexOf('?');
+      const list = q < 0 ? expanded : expanded.slice(0, q);
+      const first = list.split(',')[0];
+      try {
+        url = new URL(first + (q < 0 ? '' : expanded.slice(q)));
+      } catch {
+        throw new ConfigError(`${at}: cannot parse ${JSON.stringify(first)} as a URL`);
+      }
+      query = url.searchParams;
+      hostLists.set(value, list);
+    } else {
+      try {
+        url = new URL(expanded);
+      } catch {
+        throw new ConfigError(`${at}: cannot parse ${JSON.stringify(expanded)} as a URL`);
+      }
+      query = url.searchParams;
     }
-    query = url.searchParams;
   }
   const options = new Map<string, string[]>();
   for (const [name, v] of query) {
@@ -110,6 +131,24 @@ export function parseUri(
   const uri: ParsedUri = { raw: value, key, url, options };
   flagOfUri.set(uri, flag);
   return uri;
+}
+
+/** A bare word before the options, e.g. `external` in `cadvisor:external?hostsFile=F`. */
+const RELATIVE_WORD = /^([A-Za-z][A-Za-z0-9_.-]*)(\?.*)?$/;
+const relativePaths = new Map<string, string>();
+const hostLists = new Map<string, string>();
+
+/** The comma-separated URL list of a `--source=cadvisor:URL1,URL2?opts` value (expanded), if any. */
+export function uriList(uri: ParsedUri): string | undefined {
+  return hostLists.get(uri.raw);
+}
+
+/**
+ * The bare word a `--source=cadvisor:WORD?opts` value names (`external`, `coreos`), as Go's
+ * url.Parse kept it in `Path`; undefined for every other value.
+ */
+export function uriPath(uri: ParsedUri): string | undefined {
+  return relativePaths.get(uri.raw);
 }
 
 /** First value of option `name`, or `def` when absent. An empty value (`?x=`) is returned as ''. */

@@ -25,6 +25,8 @@ const ctx = { nodeName: 'vm', logger: rootLogger.child({ level: 'silent' }), res
 describe('createSource', () => {
   it('knows local', () => {
     assert.deepEqual(knownSources(), [
+      'cadvisor',
+      'docker',
       'kubernetes',
       'kubernetes.resource_api',
       'kubernetes.summary_api',
@@ -37,7 +39,7 @@ describe('createSource', () => {
     assert.throws(() => createSource(uri('foo'), ctx), {
       name: 'ConfigError',
       message:
-        '--source=foo: unknown source "foo" (known: kubernetes, kubernetes.resource_api, kubernetes.summary_api, local)',
+        '--source=foo: unknown source "foo" (known: cadvisor, docker, kubernetes, kubernetes.resource_api, kubernetes.summary_api, local)',
     });
     assert.throws(() => createSource(uri('toString'), ctx), ConfigError);
   });
@@ -46,7 +48,7 @@ describe('createSource', () => {
     assert.throws(() => createSource(uri('local?bar=1'), ctx), {
       name: 'ConfigError',
       message:
-        '--source=local?bar=1: unknown option "bar" (known: procRoot, sysRoot, cgroupRoot, nodeName)',
+        '--source=local?bar=1: unknown option "bar" (known: procRoot, sysRoot, cgroupRoot, nodeName, docker, fsUsageInterval)',
     });
   });
 

@@ -1,10 +1,12 @@
 // Explicit registry of `--source` kinds: URI → Source, validated before any work starts.
-import { checkOptions, optionString } from '../config/uri.js';
+import { checkOptions, optionDurationMs, optionString } from '../config/uri.js';
 import type { ParsedUri } from '../config/types.js';
 import { ConfigError } from '../config/types.js';
 import type { Source } from '../core/contracts.js';
 import type { Logger } from '../core/log.js';
 import { createLocalSource } from './local-source.js';
+import { CADVISOR_OPTIONS, createCadvisorSource } from './cadvisor/create.js';
+import { createDockerSourceFromUri, localDockerOption } from './docker/uri.js';
 import { createKubernetesSource } from './kubernetes/create.js';
 import { KUBERNETES_OPTIONS } from './kubernetes/options.js';
 
@@ -40,8 +42,16 @@ const SOURCES: Readonly<Record<string, SourceKind>> = {
   kubernetes: k8s('cadvisor'),
   'kubernetes.summary_api': k8s('summary'),
   'kubernetes.resource_api': k8s('resource'),
+  cadvisor: {
+    options: CADVISOR_OPTIONS,
+    create: (uri, ctx) =>
+      createCadvisorSource(uri, {
+        logger: ctx.logger.child({ component: 'source-cadvisor' }),
+        scrapeTimeoutMs: Math.min(20_000, ctx.resolutionMs),
+      }),
+  },
   local: {
-    options: ['procRoot', 'sysRoot', 'cgroupRoot', 'nodeName'],
+    options: ['procRoot', 'sysRoot', 'cgroupRoot', 'nodeName', 'docker', 'fsUsageInterval'],
     create(uri, ctx) {
       if (uri.url !== undefined) {
         throw new ConfigError(
@@ -66,9 +76,20 @@ const SOURCES: Readonly<Record<string, SourceKind>> = {
         procRoot: path('procRoot', '/proc'),
         sysRoot: path('sysRoot', '/sys'),
         cgroupRoot: path('cgroupRoot', '/sys/fs/cgroup'),
+        docker: localDockerOption(uri, FLAG),
+        fsUsageIntervalMs: optionDurationMs(uri, 'fsUsageInterval', 60_000, { min: 1000 }),
         logger: ctx.logger.child({ component: 'source-local' }),
       });
     },
+  },
+  docker: {
+    options: ['nodeName', 'parallelism', 'timeout'],
+    create: (uri, ctx) =>
+      createDockerSourceFromUri(uri, FLAG, {
+        nodeName: ctx.nodeName,
+        resolutionMs: ctx.resolutionMs,
+        logger: ctx.logger.child({ component: 'source-docker' }),
+      }),
   },
 };
 
