@@ -46,7 +46,9 @@ const FLAGS: readonly FlagSpec[] = [
     help:
       'Where to collect metrics from, key[:url][?opts]; repeatable, every source is scraped.\n' +
       'Sources: local (the cgroups and /proc of this machine), kubernetes.summary_api,\n' +
-      'kubernetes (kubelet /metrics/cadvisor), kubernetes.resource_api (kubelet /metrics/resource).',
+      'kubernetes (kubelet /metrics/cadvisor), kubernetes.resource_api (kubelet /metrics/resource),\n' +
+      'cadvisor (heapster agents or cAdvisors: a list of URLs, external?hostsFile=, coreos?fleetEndpoint=),\n' +
+      'docker (the Docker Engine API stats of every running container).',
   },
   {
     name: 'sink',
@@ -55,7 +57,8 @@ const FLAGS: readonly FlagSpec[] = [
     group: 'heapster',
     help:
       'Where to send every batch, key[:url][?opts]; repeatable, each sink gets all data.\n' +
-      'Sinks: log, influxdb, prometheus (remote write), graphite, opentsdb, statsd. The store\n' +
+      'Sinks: log, influxdb, prometheus (remote write), graphite, opentsdb, statsd, gcm,\n' +
+      'stackdriver, gcl (Google Cloud; gcl with metrics=true). The store\n' +
       '(metric) is always on unless --disable-metric-sink.',
   },
   {
@@ -130,7 +133,7 @@ const FLAGS: readonly FlagSpec[] = [
     group: 'heapster',
     help:
       'Sink that backs /api/v1/historical; must repeat one --sink value exactly.\n' +
-      'No sink available now can serve history.',
+      'Only influxdb can serve history (without this flag the embedded store does).',
   },
   {
     name: 'api-server',
@@ -647,6 +650,10 @@ export function helpText(): string {
     '                      kubectl-top-like tables from a running heapster (see top --help)',
     '  heapster simulate [--nodes N ...]',
     '                      a simulated Kubernetes cluster for demos and benchmarks (see simulate --help)',
+    '  heapster agent [--port 8080 ...]',
+    '                      a cAdvisor-compatible node agent for Docker/CoreOS hosts (see agent --help)',
+    '  heapster eventer --source=kubernetes:... --sink=log|influxdb:...|gcl',
+    '                      export Kubernetes events (see eventer --help)',
     '',
     'Flag names may use _ or - (--metric_resolution = --metric-resolution); values are',
     'given as --flag=value or --flag value; booleans as --flag or --flag=true|false.',
@@ -672,7 +679,11 @@ export function helpText(): string {
     '    --sink=log                              print every batch to the log',
     '    --sink=influxdb:http://localhost:8086?db=k8s',
     '    --sink=prometheus:http://localhost:9090/api/v1/write',
-    '  Sources available now: local. Sinks available now: log (plus the embedded store).',
+    '    --source=cadvisor:http://host1:8080,http://host2:8080   heapster agents or cAdvisors',
+    '    --source=docker:unix:///var/run/docker.sock             a Docker host without an agent',
+    '  Sources: local, kubernetes, kubernetes.summary_api, kubernetes.resource_api, cadvisor,',
+    '  docker. Sinks: log, influxdb, prometheus, graphite, opentsdb, statsd, gcm, stackdriver,',
+    '  gcl (plus the embedded store). Other subcommands: agent, eventer, simulate, top.',
     '',
   ].join('\n');
 }
