@@ -48,7 +48,7 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
   },
   {
-    files: ['src/cli.ts', 'bench/**/*.ts', 'test/**/*.ts', '**/*.test.ts'],
+    files: ['src/cli.ts', 'src/main-job.ts', 'bench/**/*.ts', 'test/**/*.ts', '**/*.test.ts'],
     rules: { 'no-console': 'off' },
   },
 );

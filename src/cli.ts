@@ -1,25 +1,6 @@
-import { componentLogger, rootLogger } from './core/log.js';
-import { SelfMetrics } from './core/self-metrics.js';
-import type { Sink, Source } from './core/contracts.js';
 import { ConfigError } from './config/types.js';
 import type { Config } from './config/types.js';
 import { VERSION, helpText, parseFlags } from './config/flags.js';
-import { createSource } from './sources/registry.js';
-import { createSink } from './sinks/registry.js';
-import { defaultProcessors } from './processors/index.js';
-import { MemoryStore } from './store/memory-store.js';
-import { createStore } from './store/create-store.js';
-import { Pipeline } from './pipeline/pipeline.js';
-import { QueuedSink } from './pipeline/sink-queue.js';
-import { createApiServer } from './api/server.js';
-import { loadApiTls } from './api/tls-auth.js';
-import type { ApiTlsOptions } from './api/tls-auth.js';
-import { clusterViewOf } from './sources/kubernetes/cluster-view.js';
-
-/** How stale the latest batch may be before /healthz fails: the original's 3 minutes, or three ticks if longer. */
-export function healthMaxDelayMs(cfg: Config): number {
-  return Math.max(180_000, 3 * cfg.metricResolutionMs + cfg.scrapeOffsetMs + cfg.scrapeTimeoutMs);
-}
 
 /** A subcommand: `heapster NAME args...`; resolves with the exit code. */
 type Subcommand = (argv: string[]) => Promise<number>;
@@ -29,6 +10,8 @@ type Subcommand = (argv: string[]) => Promise<number>;
  * Add one line per subcommand.
  */
 const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
+  agent: async () => (await import('./agent/agent-command.js')).agentCommand,
+  eventer: async () => (await import('./events/eventer-command.js')).eventerCommand,
   simulate: async () => (await import('./sim/simulate-command.js')).simulateCommand,
   top: async () => (await import('./top/top-command.js')).topCommand,
 };
@@ -59,136 +42,9 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`heapster version ${VERSION}`);
     return 0;
   }
+  // Loaded here, so that subcommands and --help do not pay for the main job's modules.
+  const { runMain } = await import('./main-job.js');
   return runMain(cfg);
-}
-
-async function runMain(cfg: Config): Promise<number> {
-  const logger = componentLogger('main');
-  const metrics = new SelfMetrics({ defaultMetrics: true });
-  let sources: Source[];
-  let sinks: Sink[];
-  let tls: ApiTlsOptions | undefined;
-  try {
-    tls = loadApiTls(cfg);
-    const ctx = {
-      nodeName: cfg.nodeName,
-      resolutionMs: cfg.metricResolutionMs,
-      logger: rootLogger,
-    };
-    sources = cfg.sources.map((uri) => createSource(uri, ctx));
-    // `metric` is the in-memory store behind the API, always on unless --disable_metric_sink.
-    sinks = cfg.sinks.filter((uri) => uri.key !== 'metric').map((uri) => createSink(uri, ctx));
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`heapster: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
-  // A kubernetes source's discovery feeds the enrichers and the Metrics API.
-  const cluster = clusterViewOf(sources);
-  const store = cfg.disableMetricSink
-    ? undefined
-    : createStore(
-        {
-          dataDir: cfg.dataDir,
-          retentionRawMs: cfg.storeRetentionMs,
-          retentionMs: cfg.retentionMs,
-        },
-        metrics.registry,
-        componentLogger('store'),
-      );
-  const queued = sinks.map(
-    (s) =>
-      new QueuedSink(s, {
-        capacity: 3,
-        writeTimeoutMs: cfg.sinkExportDataTimeoutMs,
-        metrics,
-        logger: componentLogger(`sink:${s.name}`),
-      }),
-  );
-  const pipeline = new Pipeline({
-    sources,
-    processors: defaultProcessors({
-      cluster,
-      labels: { separator: cfg.labelSeparator, ignore: cfg.ignoreLabels, store: cfg.storeLabels },
-    }),
-    store,
-    sinks: queued,
-    resolutionMs: cfg.metricResolutionMs,
-    scrapeOffsetMs: cfg.scrapeOffsetMs,
-    scrapeTimeoutMs: cfg.scrapeTimeoutMs,
-    metrics,
-    logger: componentLogger('pipeline'),
-  });
-  const api = createApiServer({
-    store: store ?? new MemoryStore({ retentionMs: 0 }),
-    selfMetrics: metrics,
-    resolutionMs: cfg.metricResolutionMs,
-    healthMaxDelayMs: healthMaxDelayMs(cfg),
-    logger: componentLogger('api'),
-    disableExport: cfg.disableExport,
-    historicalSource: cfg.historicalSource,
-    tls,
-    cluster,
-  });
-  try {
-    await api.listen({ port: cfg.heapsterPort, host: cfg.listenIp || '::' });
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    logger.fatal(
-      { err: message },
-      `cannot serve the API on ${cfg.listenIp || '*'}:${cfg.heapsterPort}: ${message}`,
-    );
-    await pipeline.stop();
-    await store?.close();
-    return 1;
-  }
-  logger.info(
-    {
-      version: VERSION,
-      sources: cfg.sources.map((s) => s.raw),
-      sinks: cfg.sinks.map((s) => s.raw),
-      resolutionMs: cfg.metricResolutionMs,
-      port: cfg.heapsterPort,
-    },
-    `heapster ${VERSION} started: ${sources.map((s) => s.name).join(', ')} every ${cfg.metricResolutionMs / 1000}s; API on port ${cfg.heapsterPort}`,
-  );
-  pipeline.start();
-
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, `received ${signal}, shutting down`);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-  await pipeline.stop();
-  await closeSources(sources);
-  await api.close();
-  logger.info('stopped');
-  return 0;
-}
-
-/** Releases what sources hold (informers, kubelet connections); errors are logged. */
-async function closeSources(sources: readonly Source[]): Promise<void> {
-  await Promise.all(
-    sources.map(async (s) => {
-      const close = (s as { close?: () => Promise<void> }).close;
-      if (typeof close !== 'function') return;
-      try {
-        await close.call(s);
-      } catch (err) {
-        componentLogger('main').warn(
-          { source: s.name, err: String(err) },
-          'closing a source failed',
-        );
-      }
-    }),
-  );
 }
 
 const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
