@@ -1,5 +1,4 @@
 // List+watch of v1 Events in every namespace (`--source=kubernetes:...` of the eventer).
-import type https from 'node:https';
 import type {
   Informer,
   KubeConfig,
@@ -7,12 +6,12 @@ import type {
   KubernetesObject,
   ObjectCache,
 } from '@kubernetes/client-node';
-import { Agent, request } from 'undici';
 import type { ParsedUri } from '../config/types.js';
 import { ConfigError } from '../config/types.js';
 import { checkOptions } from '../config/uri.js';
 import type { Logger } from '../core/log.js';
 import { clientNode } from '../sources/kubernetes/client-node.js';
+import { PagedLister } from '../sources/kubernetes/list-pages.js';
 import { resolveClusterAccess } from '../sources/kubernetes/kube-config.js';
 import { KUBERNETES_OPTIONS, parseKubernetesOptions } from '../sources/kubernetes/options.js';
 import { decodeEvent } from './decode.js';
@@ -69,7 +68,7 @@ export class KubernetesEventSource {
   private readonly maxBackoffMs: number;
   private backoffMs: number;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private agent: Agent | undefined;
+  private lister: PagedLister | undefined;
   private stopped = false;
   private listedOnce = false;
   private droppedLogged = false;
@@ -101,7 +100,7 @@ export class KubernetesEventSource {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await this.informer?.stop();
-    await this.agent?.close();
+    await this.lister?.close();
   }
 
   /** True once the first list has been received. */
@@ -171,54 +170,12 @@ export class KubernetesEventSource {
 
   /** Lists every event page by page as plain JSON, marking the items with their origin. */
   private async list(): Promise<KubernetesListObject<Obj>> {
-    const kc = this.opts.kubeConfig;
-    const cluster = kc.getCurrentCluster();
-    if (cluster === null) throw new Error('no current cluster in the kube config');
-    const httpsOpts: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(httpsOpts);
-    this.agent ??= new Agent({
-      connect: {
-        ca: httpsOpts.ca,
-        cert: httpsOpts.cert,
-        key: httpsOpts.key,
-        rejectUnauthorized: !cluster.skipTLSVerify,
-      },
+    this.lister ??= new PagedLister(this.opts.kubeConfig, {
+      pageSize: this.opts.pageSize ?? 500,
+      timeoutMs: this.opts.listTimeoutMs ?? 60_000,
     });
-    const headers: Record<string, string> = { accept: 'application/json' };
-    for (const [k, v] of Object.entries(httpsOpts.headers ?? {})) {
-      if (typeof v === 'string' || typeof v === 'number') headers[k.toLowerCase()] = String(v);
-    }
-    if (httpsOpts.auth) {
-      headers.authorization = 'Basic ' + Buffer.from(httpsOpts.auth).toString('base64');
-    }
-    const timeoutMs = this.opts.listTimeoutMs ?? 60_000;
     const items: Obj[] = [];
-    let resourceVersion = '';
-    let cont = '';
-    do {
-      const url = new URL(cluster.server.replace(/\/+$/, '') + EVENTS_PATH);
-      url.searchParams.set('limit', String(this.opts.pageSize ?? 500));
-      if (cont) url.searchParams.set('continue', cont);
-      const res = await request(url, {
-        dispatcher: this.agent,
-        headers,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) {
-        const err = new Error(`GET ${url.pathname}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
-        (err as Error & { statusCode: number }).statusCode = res.statusCode;
-        throw err;
-      }
-      const body = JSON.parse(text) as {
-        items?: Obj[];
-        metadata?: { resourceVersion?: string; continue?: string };
-      };
-      if (body.items) items.push(...body.items);
-      resourceVersion = body.metadata?.resourceVersion ?? '';
-      cont = body.metadata?.continue ?? '';
-    } while (cont);
+    const resourceVersion = await this.lister.list(EVENTS_PATH, (it) => items.push(it));
     const origin: ListOrigin = this.listedOnce ? 'relist' : 'initial';
     for (const it of items) {
       Object.defineProperty(it, FROM_LIST, { value: origin, enumerable: false });

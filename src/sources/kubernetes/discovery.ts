@@ -1,6 +1,5 @@
 // Discovery of nodes, pods and namespaces: list+watch informers (@kubernetes/client-node)
 // that restart after errors (API server down or restarted) and relist after 410 Gone.
-import type https from 'node:https';
 import type {
   Informer,
   KubeConfig,
@@ -8,8 +7,8 @@ import type {
   KubernetesObject,
   ObjectCache,
 } from '@kubernetes/client-node';
-import { Agent, request } from 'undici';
 import { clientNode } from './client-node.js';
+import { PagedLister } from './list-pages.js';
 import type { Logger } from '../../core/log.js';
 import type {
   ClusterView,
@@ -65,7 +64,7 @@ export class KubernetesDiscovery implements ClusterView {
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly logger: Logger;
-  private agent: Agent | undefined;
+  private lister: PagedLister | undefined;
   private stopped = false;
   /** Restarts of informers after an error, by kind (for tests and self-metrics). */
   readonly restarts: Record<Kind, number> = { nodes: 0, pods: 0, namespaces: 0 };
@@ -97,7 +96,7 @@ export class KubernetesDiscovery implements ClusterView {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
-    await this.agent?.close();
+    await this.lister?.close();
   }
 
   /** Resolves true once nodes, pods and namespaces were listed, false after `timeoutMs`. */
@@ -195,54 +194,15 @@ export class KubernetesDiscovery implements ClusterView {
 
   /** Lists one kind page by page as plain JSON (the typed client's deserializer is slow and heavy). */
   private async list(kind: Kind): Promise<KubernetesListObject<Slim>> {
-    const kc = this.opts.kubeConfig;
-    const cluster = kc.getCurrentCluster();
-    if (cluster === null) throw new Error('no current cluster in the kube config');
-    const httpsOpts: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(httpsOpts);
-    this.agent ??= new Agent({
-      connect: {
-        ca: httpsOpts.ca,
-        cert: httpsOpts.cert,
-        key: httpsOpts.key,
-        rejectUnauthorized: !cluster.skipTLSVerify,
-      },
+    this.lister ??= new PagedLister(this.opts.kubeConfig, {
+      pageSize: this.opts.pageSize ?? 5000,
+      timeoutMs: this.opts.listTimeoutMs ?? 60_000,
     });
-    const headers: Record<string, string> = { accept: 'application/json' };
-    for (const [k, v] of Object.entries(httpsOpts.headers ?? {})) {
-      if (typeof v === 'string' || typeof v === 'number') headers[k.toLowerCase()] = String(v);
-    }
-    if (httpsOpts.auth) {
-      headers.authorization = 'Basic ' + Buffer.from(httpsOpts.auth).toString('base64');
-    }
     const items: Slim[] = [];
-    let resourceVersion = '';
-    let cont = '';
-    do {
-      const url = new URL(cluster.server.replace(/\/+$/, '') + PATHS[kind]);
-      url.searchParams.set('limit', String(this.opts.pageSize ?? 5000));
-      if (cont) url.searchParams.set('continue', cont);
-      const res = await request(url, {
-        dispatcher: this.agent,
-        headers,
-        headersTimeout: this.opts.listTimeoutMs ?? 60_000,
-        bodyTimeout: this.opts.listTimeoutMs ?? 60_000,
-      });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) {
-        const err = new Error(`GET ${url.pathname}: HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
-        (err as Error & { statusCode: number }).statusCode = res.statusCode;
-        throw err;
-      }
-      const body = JSON.parse(text) as {
-        items?: Obj[];
-        metadata?: { resourceVersion?: string; continue?: string };
-      };
-      // Only the slim records outlive the page: the full objects are garbage right away.
-      if (body.items) for (const it of body.items) items.push(this.slimOf(kind, it));
-      resourceVersion = body.metadata?.resourceVersion ?? '';
-      cont = body.metadata?.continue ?? '';
-    } while (cont);
+    // Only the slim records outlive the page: the full objects are garbage right away.
+    const resourceVersion = await this.lister.list(PATHS[kind], (it) =>
+      items.push(this.slimOf(kind, it)),
+    );
     this.backoffMs.delete(kind);
     // The informer adds the items right after this resolves; mark synced after that.
     setImmediate(() => this.syncedKinds.add(kind));
