@@ -19,6 +19,7 @@ import type { InfluxdbSink } from '../src/sinks/influxdb-sink.js';
 import { createSource } from '../src/sources/registry.js';
 import type { InfluxdbServer, InfluxSeries } from './support/influxdb.js';
 import { haveInfluxdb, startInfluxdb } from './support/influxdb.js';
+import { dashboardQueries, fillQuery } from './support/grafana-queries.js';
 import { freePort, need } from './support/services.js';
 
 const silent = pino({ level: 'silent' });
@@ -40,33 +41,10 @@ function sink(query: string): InfluxdbSink {
 
 // ---- the dashboards' queries, from the original's Grafana JSON rendered to InfluxQL ----
 
-interface DashboardQuery {
-  file: string;
-  text: string;
-}
-
-function dashboardQueries(): DashboardQuery[] {
-  const md = readFileSync(new URL('./testdata/grafana/QUERIES.md', import.meta.url), 'utf8');
-  const out: DashboardQuery[] = [];
-  let file = '';
-  for (const line of md.split('\n')) {
-    const h = /^## (\S+)/.exec(line);
-    if (h) file = h[1];
-    if (file.includes('events')) continue; // eventer schema: not this issue
-    for (const m of line.matchAll(/`((?:SELECT|SHOW) [^`]+)`/g)) out.push({ file, text: m[1] });
-  }
-  return out;
-}
-
 const VARS = { nodename: 'node-1', namespace: 'kube-system', podname: 'dns-1' };
 
 function fill(q: string): string {
-  return q
-    .replaceAll('$timeFilter', 'time > now() - 5m')
-    .replaceAll('$interval', '1s')
-    .replaceAll('$nodename', VARS.nodename)
-    .replaceAll('$namespace', VARS.namespace)
-    .replaceAll('$podname', VARS.podname);
+  return fillQuery(q, { timeFilter: 'time > now() - 5m', interval: '1s', vars: VARS });
 }
 
 /** What a dashboard SELECT should return, computed from the batch we sent. */
@@ -228,6 +206,23 @@ test('our Grafana dashboards (deploy/grafana): every query returns series', asyn
     'ours',
   );
   assert.equal(cpu[0].values[0][1], 10 + 30);
+});
+
+test('gzip=true: InfluxDB 1.6 takes gzip-compressed writes; the stored points are the same', async (t) => {
+  if (!need(t, haveInfluxdb(), 'install Debian package influxdb')) return;
+  const batch = clusterBatch(Math.floor(Date.now() / 1000) * 1000 - 10_000);
+  for (const [db, opt] of [
+    ['plainbody', ''],
+    ['gzipbody', '&gzip=true'],
+  ]) {
+    const s = sink(`db=${db}${opt}`);
+    await s.write(batch);
+    await s.close();
+  }
+  const read = (db: string) => influx!.query('SELECT * FROM /.*/ GROUP BY *', db);
+  const gz = await read('gzipbody');
+  assert.equal(gz.length, countPoints(batch));
+  assert.deepEqual(gz, await read('plainbody'));
 });
 
 test('tag values and measurement names with spaces, commas, = and quotes survive', async (t) => {

@@ -1,5 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AggregateBucket, Aggregation, HistoryStore, Store } from '../core/contracts.js';
+import type {
+  AggregateBucket,
+  AggregateQuery,
+  Aggregation,
+  HistoryStore,
+  Point,
+  Query,
+  Store,
+} from '../core/contracts.js';
 import { podKey } from '../core/keys.js';
 import { metricDescriptor } from '../core/metrics.js';
 import { parseDurationMs } from '../config/duration.js';
@@ -69,20 +77,124 @@ export function toBucketJson(
   return out;
 }
 
+/**
+ * What the historical API reads from: the embedded store (`storeHistoricalBackend`) or an
+ * external database (`--historical_source`, e.g. InfluxDB). Keys are entity keys
+ * (src/core/keys.ts) or, for backends with `podIds`, `pod-id:UID` and
+ * `pod-id:UID/container:C`. Times in ms, [startMs, endMs] inclusive. Methods reject with a
+ * HistoricalSourceError when the backend cannot be reached or fails.
+ */
+export interface HistoricalBackend {
+  /** True when `/pod-id/...` and `/pod-id-list/...` can be answered. */
+  readonly podIds: boolean;
+  /** Raw points of one metric of one entity, time-sorted. */
+  points(q: Query): Promise<Point[]>;
+  /** Buckets of one metric of one entity; only the fields of `aggs` need be meaningful. */
+  aggregate(q: AggregateQuery, aggs: ReadonlySet<Aggregation>): Promise<AggregateBucket[]>;
+  /** A list route (names, nodes, namespaces, pods, containers, freecontainers, allkeys). */
+  list(route: HistoricalListRoute): Promise<string[]>;
+}
+
+/** The list routes of the historical API. */
+export type HistoricalListRoute =
+  | Exclude<ModelRoute, { kind: 'metric' } | { kind: 'podList' }>
+  | { kind: 'podIdContainers'; podId: string };
+
+/** A backend that cannot be reached or answered with an error; the API answers 502/504. */
+export class HistoricalSourceError extends Error {
+  constructor(
+    message: string,
+    /** 502 (bad gateway: down, error answer) or 504 (timeout). */
+    readonly status: 502 | 504 = 502,
+  ) {
+    super(message);
+  }
+}
+
+/** Key of a pod by uid, for backends with `podIds`. */
+export function podIdKey(podId: string, container?: string): string {
+  return container === undefined ? `pod-id:${podId}` : `pod-id:${podId}/container:${container}`;
+}
+
+/** The embedded store as a historical backend (no pod ids: the store keys pods by name). */
+export function storeHistoricalBackend(store: HistoryStore): HistoricalBackend {
+  return {
+    podIds: false,
+    points: async (q) => store.query(q),
+    aggregate: async (q) => store.queryAggregated(q),
+    list: async (route) => listFor(store, route),
+  };
+}
+
 /** Dependencies of the historical routes. */
 export interface HistoricalRoutesDeps {
-  store: HistoryStore;
+  backend: HistoricalBackend;
   now: () => number;
 }
 
+type HistoricalRoute =
+  | HistoricalListRoute
+  | { kind: 'metric'; key: string; metric: string }
+  | { kind: 'list'; keys: string[]; metric: string };
+
+/** Resolves the pod-id routes of §7.2 (`pod-id/{uid}/...`, `pod-id-list/{uids}/...`). */
+function resolvePodIdPath(segs: readonly string[]): HistoricalRoute | undefined {
+  const [a, b, c, d, e] = segs;
+  if (b === undefined || b === '') return undefined;
+  const tail = (from: number) => {
+    const m = segs.slice(from).join('/');
+    return m === '' ? undefined : m;
+  };
+  if (a === 'pod-id-list' && c === 'metrics') {
+    const metric = tail(3);
+    return metric === undefined
+      ? undefined
+      : { kind: 'list', keys: b.split(',').map((id) => podIdKey(id)), metric };
+  }
+  if (a !== 'pod-id') return undefined;
+  if (c === 'metrics') {
+    const key = podIdKey(b);
+    const metric = tail(3);
+    return metric === undefined ? { kind: 'names', key } : { kind: 'metric', key, metric };
+  }
+  if (c === 'containers') {
+    if (segs.length === 3) return { kind: 'podIdContainers', podId: b };
+    if (d === undefined || d === '' || e !== 'metrics') return undefined;
+    const key = podIdKey(b, d);
+    const metric = tail(5);
+    return metric === undefined ? { kind: 'names', key } : { kind: 'metric', key, metric };
+  }
+  return undefined;
+}
+
+function resolveHistoricalPath(
+  segs: readonly string[],
+  podIds: boolean,
+): HistoricalRoute | undefined {
+  if (segs[0] === 'pod-id' || segs[0] === 'pod-id-list') {
+    return podIds ? resolvePodIdPath(segs) : undefined;
+  }
+  const route = resolveModelPath(segs);
+  if (route?.kind === 'podList') {
+    return {
+      kind: 'list',
+      keys: route.pods.map((p) => podKey(route.namespace, p)),
+      metric: route.metric,
+    };
+  }
+  return route;
+}
+
 /**
- * Registers `/api/v1/historical/*` (§7.2) served from the embedded store: the Model API paths
- * (raw points as MetricResult) and their `metrics-aggregated/{aggregations}/{metric}` variants
- * (`bucket`, `start`, `end`, `labels`). Lists (nodes, namespaces, ...) come from every entity
- * with stored history. Bad parameters answer 400 naming the parameter.
+ * Registers `/api/v1/historical/*` (§7.2) served from `deps.backend`: the Model API paths
+ * (raw points as MetricResult), the pod-id paths when the backend knows pod ids, and their
+ * `metrics-aggregated/{aggregations}/{metric}` variants (`bucket`, `start`, `end`, `labels`).
+ * Bad parameters answer 400 naming the parameter; a backend failure answers 502 (504 on a
+ * timeout) with `{"error": ...}` naming the backend.
  */
 export function registerHistoricalRoutes(app: FastifyInstance, deps: HistoricalRoutesDeps): void {
   const prefix = HISTORICAL_PREFIX + '/';
+  const { backend } = deps;
   app.get(`${HISTORICAL_PREFIX}/*`, async (req: FastifyRequest, reply: FastifyReply) => {
     const raw = req.raw.url ?? req.url;
     const qi = raw.indexOf('?');
@@ -111,41 +223,48 @@ export function registerHistoricalRoutes(app: FastifyInstance, deps: HistoricalR
       aggs = new Set(list as Aggregation[]);
       segs = [...segs.slice(0, ai), 'metrics', ...segs.slice(ai + 2)];
     }
-    const route = resolveModelPath(segs);
+    const route = resolveHistoricalPath(segs, backend.podIds);
     if (
       route === undefined ||
-      (aggs !== undefined && route.kind !== 'metric' && route.kind !== 'podList')
+      (aggs !== undefined && route.kind !== 'metric' && route.kind !== 'list')
     ) {
       reply.callNotFound();
       return reply;
     }
     const query = new URLSearchParams(qi < 0 ? '' : raw.slice(qi + 1));
-    if (route.kind !== 'metric' && route.kind !== 'podList') return listFor(deps.store, route);
-    const params = parseMetricParams(query, deps.now());
-    if ('error' in params) return reply.code(400).send({ error: params.error });
-    const metric = resolveMetricName(route.metric);
-    const keys =
-      route.kind === 'metric' ? [route.key] : route.pods.map((p) => podKey(route.namespace, p));
-    let read: (key: string) => unknown;
-    if (aggs === undefined) {
-      read = (key) => toMetricResult(metric, deps.store.query({ key, metric, ...params }));
-    } else {
-      const stepMs = parseBucketMs(query.get('bucket'));
-      if (typeof stepMs !== 'number') return reply.code(400).send(stepMs);
-      const a = aggs;
-      read = (key) => ({
-        buckets: deps.store
-          .queryAggregated({ key, metric, ...params, stepMs })
-          .map((b) => toBucketJson(metric, b, a)),
-        bucketSize: stepMs * 1e6,
-      });
+    try {
+      if (route.kind !== 'metric' && route.kind !== 'list') return await backend.list(route);
+      const params = parseMetricParams(query, deps.now());
+      if ('error' in params) return reply.code(400).send({ error: params.error });
+      const metric = resolveMetricName(route.metric);
+      let read: (key: string) => Promise<unknown>;
+      if (aggs === undefined) {
+        read = async (key) =>
+          toMetricResult(metric, await backend.points({ key, metric, ...params }));
+      } else {
+        const stepMs = parseBucketMs(query.get('bucket'));
+        if (typeof stepMs !== 'number') return reply.code(400).send(stepMs);
+        const a = aggs;
+        read = async (key) => ({
+          buckets: (await backend.aggregate({ key, metric, ...params, stepMs }, a)).map((b) =>
+            toBucketJson(metric, b, a),
+          ),
+          bucketSize: stepMs * 1e6,
+        });
+      }
+      return route.kind === 'metric'
+        ? await read(route.key)
+        : { items: await Promise.all(route.keys.map(read)) };
+    } catch (err) {
+      if (!(err instanceof HistoricalSourceError)) throw err;
+      req.log.warn({ err: err.message }, `historical API: ${err.message}`);
+      return reply.code(err.status).send({ error: err.message });
     }
-    return route.kind === 'metric' ? read(route.key) : { items: keys.map(read) };
   });
 }
 
 /** Lists of the historical API, from every entity key with history. */
-function listFor(store: HistoryStore, route: ModelRoute): unknown {
+function listFor(store: HistoryStore, route: HistoricalListRoute): string[] {
   const keys = store.keys();
   const parts = (k: string) => k.split('/').map((p) => p.split(':'));
   const uniq = (xs: string[]) => [...new Set(xs)].sort();

@@ -10,7 +10,8 @@ import { registerFederateRoutes } from './federate.js';
 import { registerHealthRoutes } from './health.js';
 import { renderIndexPage } from './index-page.js';
 import { registerModelRoutes } from './model.js';
-import { isHistoryStore, registerHistoricalRoutes } from './historical.js';
+import type { HistoricalBackend } from './historical.js';
+import { isHistoryStore, registerHistoricalRoutes, storeHistoricalBackend } from './historical.js';
 import { registerMetricsApiRoutes } from './metrics-api.js';
 import type { ApiTlsOptions } from './tls-auth.js';
 import { httpsServerOptions, registerClientCertCheck } from './tls-auth.js';
@@ -29,6 +30,8 @@ export interface ApiServerDeps {
   disableExport?: boolean;
   /** `--historical_source`: when set, the historical API is not served from the store. */
   historicalSource?: string;
+  /** The backend of `--historical_source` (e.g. InfluxDB); serves `/api/v1/historical`. */
+  historicalBackend?: HistoricalBackend;
   /** Clock (ms since epoch), for tests. */
   now?: () => number;
   /** Serve HTTPS (`--tls_cert`/`--tls_key`), with client-certificate checks when it has a CA. */
@@ -93,8 +96,11 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
   });
   registerExportRoutes(app, { store: deps.store, disableExport: deps.disableExport ?? false });
   registerModelRoutes(app, { store: deps.store, now });
-  if (!deps.historicalSource && isHistoryStore(deps.store))
-    registerHistoricalRoutes(app, { store: deps.store, now });
+  if (deps.historicalBackend) {
+    registerHistoricalRoutes(app, { backend: deps.historicalBackend, now });
+  } else if (!deps.historicalSource && isHistoryStore(deps.store)) {
+    registerHistoricalRoutes(app, { backend: storeHistoricalBackend(deps.store), now });
+  }
   registerMetricsApiRoutes(app, {
     store: deps.store,
     cluster: deps.cluster,

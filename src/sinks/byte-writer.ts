@@ -1,10 +1,18 @@
+/** Largest buffer `take` keeps slicing chunks out of before it starts a new one. */
+const MAX_SLAB_BYTES = 8 << 20;
+
 /**
  * A growable byte buffer for encoders on the hot path: appends cached byte strings, ASCII
  * text and protobuf varints without one allocation per value. `take` hands out what was
- * written and starts a new buffer, so one writer serves many chunks.
+ * written as a view and goes on writing after it in the same buffer (a new one, up to
+ * 8 MiB, when it is full), so one writer serves many chunks with few allocations; a chunk
+ * keeps its buffer alive until it is dropped.
  */
 export class ByteWriter {
   private buf: Buffer;
+  /** Start of what was written since the last `take`. */
+  private start = 0;
+  /** End of what was written. */
   private off = 0;
 
   constructor(initialBytes = 1 << 20) {
@@ -13,16 +21,38 @@ export class ByteWriter {
 
   /** Bytes written since the last `take`. */
   get length(): number {
+    return this.off - this.start;
+  }
+
+  /** Offset in the buffer of `room` where the next byte goes. */
+  get end(): number {
     return this.off;
   }
 
   private ensure(n: number): void {
     if (this.off + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.off + n) size *= 2;
+    const pending = this.off - this.start;
+    const size = Math.max(Math.min(this.buf.length * 2, MAX_SLAB_BYTES), (pending + n) * 2);
     const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.off);
+    this.buf.copy(next, 0, this.start, this.off);
     this.buf = next;
+    this.start = 0;
+    this.off = pending;
+  }
+
+  /**
+   * Makes room for `n` more bytes and returns the buffer to write them into from offset `end`
+   * on; `commit(newEnd)` then records what was written. The buffer stays valid until the next
+   * call that writes. For encoders that write several pieces per record in one go.
+   */
+  room(n: number): Buffer {
+    this.ensure(n);
+    return this.buf;
+  }
+
+  /** Records that the buffer of `room` was written up to offset `newEnd` (exclusive). */
+  commit(newEnd: number): void {
+    this.off = newEnd;
   }
 
   bytes(b: Uint8Array): void {
@@ -55,6 +85,14 @@ export class ByteWriter {
     this.buf[this.off++] = b;
   }
 
+  /** Returns the first `n` bytes written since the last `take` (a view) and takes them. */
+  takeFirst(n: number): Buffer {
+    const cut = Math.min(this.start + n, this.off);
+    const out = this.buf.subarray(this.start, cut);
+    this.start = cut;
+    return out;
+  }
+
   /** Protobuf base-128 varint of a non-negative integer below 2^53. */
   varint(v: number): void {
     this.ensure(10);
@@ -75,24 +113,20 @@ export class ByteWriter {
     this.off += 8;
   }
 
-  /** What was written so far, as a view valid until the next write or `reset`. */
+  /** What was written since the last `take`, as a view valid until the next write or `reset`. */
   view(): Buffer {
-    return this.buf.subarray(0, this.off);
+    return this.buf.subarray(this.start, this.off);
   }
 
-  /** Forgets what was written and keeps the buffer for reuse. */
+  /** Forgets what was written since the last `take` and keeps the buffer for reuse. */
   reset(): void {
-    this.off = 0;
+    this.off = this.start;
   }
 
-  /**
-   * Returns everything written (a view, no copy) and starts a fresh buffer about as large
-   * as this one turned out to be, so a run of similar chunks allocates once per chunk.
-   */
+  /** Returns everything written since the last `take` (a view, no copy) and takes it. */
   take(): Buffer {
-    const out = this.buf.subarray(0, this.off);
-    this.buf = Buffer.allocUnsafe(Math.max(4096, Math.ceil(this.off * 1.1)));
-    this.off = 0;
+    const out = this.buf.subarray(this.start, this.off);
+    this.start = this.off;
     return out;
   }
 }

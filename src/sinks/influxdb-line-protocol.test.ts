@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { emptyBatch, newMetricSet } from '../core/batch.js';
 import { nodeKey, podContainerKey } from '../core/keys.js';
+import { metricDescriptor } from '../core/metrics.js';
 import {
   encodeLineProtocol,
   escapeMeasurement,
@@ -121,5 +123,114 @@ test('encodeLineProtocol splits into chunks of at most maxPoints lines', () => {
   assert.equal(
     chunks.map((c) => c.bytes.toString()).join(''),
     toLineProtocol(sampleBatch(), DEFAULT),
+  );
+});
+
+/** The straightforward encoder the fast one must match byte for byte (strings, no caches). */
+function referenceLines(b: ReturnType<typeof emptyBatch>, opts: typeof DEFAULT): string[] {
+  const BLACK = new Set(['namespace_id', 'pod_id', 'hostname', 'host_id']);
+  const tags = (labels: Record<string, string>, extra?: Record<string, string>) => {
+    const merged = { ...labels, ...extra };
+    const keys = Object.keys(merged);
+    if (!('cluster_name' in merged)) keys.push('cluster_name');
+    keys.sort();
+    let out = '';
+    for (const k of keys) {
+      if (k === 'cluster_name') out += ',cluster_name=' + escapeTag(opts.clusterName);
+      else if (!BLACK.has(k) && merged[k]) out += ',' + escapeTag(k) + '=' + escapeTag(merged[k]);
+    }
+    return out;
+  };
+  const line = (name: string, t: string, v: number): string | undefined => {
+    if (!Number.isFinite(v)) return undefined;
+    const slash = name.indexOf('/');
+    const [m, f] =
+      !opts.withFields || slash < 0
+        ? [escapeMeasurement(name), 'value']
+        : [escapeMeasurement(name.slice(0, slash)), escapeTag(name.slice(slash + 1))];
+    const int = metricDescriptor(name)
+      ? metricDescriptor(name)?.valueType === 'int64'
+      : Number.isInteger(v);
+    const val = int ? String(Math.trunc(v)) + 'i' : String(v);
+    return `${m}${t} ${f}=${val} ${b.timestampMs}`;
+  };
+  const out: string[] = [];
+  for (const s of b.sets.values()) {
+    for (const [name, v] of s.values) {
+      const l = line(name, tags(s.labels), v);
+      if (l !== undefined) out.push(l);
+    }
+    for (const lv of s.labeled) {
+      const l = line(lv.name, tags(s.labels, lv.labels), lv.value);
+      if (l !== undefined) out.push(l);
+    }
+  }
+  return out;
+}
+
+test('the fast encoder equals the reference on random batches, chunk by chunk', () => {
+  const word = fc.constantFrom('a', 'b b', 'c,c', 'd=d', 'e"e', 'f\\g', 'ü', '', 'zz');
+  const key = fc.constantFrom(
+    'type',
+    'nodename',
+    'pod_name',
+    'labels',
+    'pod_id',
+    'hostname',
+    'cluster_name',
+    'resource_id',
+    'make',
+    'a b',
+  );
+  const value = fc.oneof(
+    fc.integer({ min: -1e6, max: 1e6 }),
+    fc.double({ noNaN: false }),
+    fc.constantFrom(0, -0, 2 ** 53, -(2 ** 53) + 1, 2 ** 53 - 1, 1e21, 123456789012345, 0.1, -7.5),
+  );
+  const metric = fc.constantFrom(
+    'cpu/usage_rate',
+    'memory/usage',
+    'network/rx_rate',
+    'uptime',
+    'custom/x y',
+    'odd',
+    'cpu/usage',
+  );
+  const setArb = fc.record({
+    labels: fc.dictionary(key, word, { maxKeys: 5 }),
+    values: fc.array(fc.tuple(metric, value), { maxLength: 6 }),
+    labeled: fc.array(
+      fc.record({ name: metric, labels: fc.dictionary(key, word, { maxKeys: 3 }), value }),
+      { maxLength: 5 },
+    ),
+  });
+  fc.assert(
+    fc.property(
+      fc.array(setArb, { maxLength: 6 }),
+      fc.integer({ min: 1, max: 7 }),
+      fc.boolean(),
+      word,
+      (sets, maxPoints, withFields, clusterName) => {
+        const b = emptyBatch(T);
+        sets.forEach((s, i) => {
+          const ms = newMetricSet('pod', {}, { scrapeTimeMs: T });
+          ms.labels = s.labels;
+          for (const [k, v] of s.values) ms.values.set(k, v);
+          ms.labeled = s.labeled;
+          b.sets.set(`namespace:n/pod:p${i}`, ms);
+        });
+        const opts = { withFields, clusterName, disableCounterMetrics: false };
+        const want = referenceLines(b, opts);
+        const chunks = encodeLineProtocol(b, opts, maxPoints);
+        const got = chunks.map((c) => c.bytes.toString('utf8')).join('');
+        assert.equal(got, want.map((l) => l + '\n').join(''));
+        chunks.forEach((c, i) => {
+          const lines = c.bytes.toString('utf8').split('\n').length - 1;
+          assert.equal(lines, c.points);
+          if (i < chunks.length - 1) assert.equal(c.points, maxPoints);
+        });
+      },
+    ),
+    { numRuns: 500 },
   );
 });
