@@ -8,6 +8,10 @@ export interface ParsedUri {
   readonly url: URL | undefined;
   /** Query options; every value of a repeated option, in order. First value wins for scalars. */
   readonly options: ReadonlyMap<string, readonly string[]>;
+  /** `--source=cadvisor:WORD?opts` only: the bare word (`external`, `coreos`), as Go's url.Parse kept it in Path. */
+  readonly path?: string;
+  /** `--source=cadvisor:URL1,URL2?opts` only: the comma-separated URL list (expanded). */
+  readonly hosts?: string;
 }
 
 /** Typed command line of the main job (§2). Durations are milliseconds. */

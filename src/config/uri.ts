@@ -90,6 +90,8 @@ export function parseUri(
 
   let url: URL | undefined;
   let query: URLSearchParams;
+  let path: string | undefined;
+  let hosts: string | undefined;
   if (expanded === '' || expanded.startsWith('?')) {
     url = undefined;
     query = new URLSearchParams(expanded);
@@ -100,7 +102,7 @@ export function parseUri(
       // `cadvisor:external?...` / `cadvisor:coreos?...`: Go's url.Parse read these as a path.
       url = undefined;
       query = new URLSearchParams(word[2] ?? '');
-      relativePaths.set(value, word[1]);
+      path = word[1];
     } else if (cadvisor && expanded.includes(',')) {
       // `cadvisor:http://h1:p,http://h2:p?opts`: `url` is the first host; uriList has all.
       const q = expanded.indexOf('?');
@@ -112,7 +114,7 @@ export function parseUri(
         throw new ConfigError(`${at}: cannot parse ${JSON.stringify(first)} as a URL`);
       }
       query = url.searchParams;
-      hostLists.set(value, list);
+      hosts = list;
     } else {
       try {
         url = new URL(expanded);
@@ -128,19 +130,24 @@ export function parseUri(
     if (values === undefined) options.set(name, [v]);
     else values.push(v);
   }
-  const uri: ParsedUri = { raw: value, key, url, options };
+  const uri: ParsedUri = {
+    raw: value,
+    key,
+    url,
+    options,
+    ...(path === undefined ? {} : { path }),
+    ...(hosts === undefined ? {} : { hosts }),
+  };
   flagOfUri.set(uri, flag);
   return uri;
 }
 
 /** A bare word before the options, e.g. `external` in `cadvisor:external?hostsFile=F`. */
 const RELATIVE_WORD = /^([A-Za-z][A-Za-z0-9_.-]*)(\?.*)?$/;
-const relativePaths = new Map<string, string>();
-const hostLists = new Map<string, string>();
 
 /** The comma-separated URL list of a `--source=cadvisor:URL1,URL2?opts` value (expanded), if any. */
 export function uriList(uri: ParsedUri): string | undefined {
-  return hostLists.get(uri.raw);
+  return uri.hosts;
 }
 
 /**
@@ -148,7 +155,7 @@ export function uriList(uri: ParsedUri): string | undefined {
  * url.Parse kept it in `Path`; undefined for every other value.
  */
 export function uriPath(uri: ParsedUri): string | undefined {
-  return relativePaths.get(uri.raw);
+  return uri.path;
 }
 
 /** First value of option `name`, or `def` when absent. An empty value (`?x=`) is returned as ''. */
