@@ -2,7 +2,8 @@
 // @google-cloud/logging package's gapic client, loaded only at the first request.
 import type { Logger } from '../../core/log.js';
 import type { GoogleTarget } from './google-options.js';
-import { classifyError, clientOptions, gceMetadata, raceSignal } from './google-options.js';
+import { classifyError, raceSignal } from './google-options.js';
+import { LazyGoogleClient } from './lazy-client.js';
 
 /** google.protobuf.Value as the client encodes it. */
 export type StructValue =
@@ -61,49 +62,29 @@ export function toStruct(obj: Readonly<Record<string, unknown>>): Struct {
  * for requests Google refuses and a plain Error for what may succeed later (gax retries off).
  */
 export class LoggingApi {
-  private client: Promise<LoggingClient> | undefined;
-  private projectId: Promise<string> | undefined;
+  private readonly client: LazyGoogleClient<LoggingClient>;
 
   constructor(
-    private readonly target: GoogleTarget,
-    private readonly logger: Logger,
+    target: GoogleTarget,
+    logger: Logger,
     private readonly callTimeoutMs = 60_000,
-  ) {}
-
-  /** The project id (cached; on GCE without `project=` read once from the metadata server). */
-  project(signal?: AbortSignal): Promise<string> {
-    if (this.target.project) return Promise.resolve(this.target.project);
-    this.projectId ??= gceMetadata('project/project-id', signal).then((p) => {
-      if (!p) throw new Error('GCE metadata server has no project/project-id');
-      return p;
-    });
-    this.projectId.catch(() => (this.projectId = undefined));
-    return this.projectId;
-  }
-
-  private getClient(signal: AbortSignal): Promise<LoggingClient> {
-    this.client ??= (async () => {
-      const project = await this.project(signal);
-      const started = performance.now();
+  ) {
+    this.client = new LazyGoogleClient(target, logger, '@google-cloud/logging', async (opts) => {
       const logging = (await import('@google-cloud/logging')) as unknown as {
         v2: { LoggingServiceV2Client: new (opts: object) => LoggingClient };
       };
-      const client = new logging.v2.LoggingServiceV2Client(
-        await clientOptions(this.target, project),
-      );
-      this.logger.debug(
-        { loadMs: Math.round(performance.now() - started) },
-        'loaded @google-cloud/logging',
-      );
-      return client;
-    })();
-    this.client.catch(() => (this.client = undefined));
-    return this.client;
+      return new logging.v2.LoggingServiceV2Client(opts);
+    });
+  }
+
+  /** The project id (cached; on GCE without `project=` read once from the metadata server). */
+  project(signal?: AbortSignal): Promise<string> {
+    return this.client.project(signal);
   }
 
   /** `WriteLogEntries` of `entries` (each names its log and resource). */
   async writeLogEntries(entries: LogEntry[], signal: AbortSignal): Promise<void> {
-    const client = await this.getClient(signal);
+    const client = await this.client.get(signal);
     try {
       await raceSignal(
         client.writeLogEntries({ entries }, { retry: null, timeout: this.callTimeoutMs }),
@@ -114,9 +95,7 @@ export class LoggingApi {
     }
   }
 
-  async close(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    if (client) await (await client.catch(() => undefined))?.close();
+  close(): Promise<void> {
+    return this.client.close();
   }
 }

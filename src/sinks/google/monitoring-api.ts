@@ -3,13 +3,8 @@
 import type { MetricServiceClient, protos } from '@google-cloud/monitoring';
 import type { Logger } from '../../core/log.js';
 import type { GoogleTarget } from './google-options.js';
-import {
-  classifyError,
-  clientOptions,
-  gceMetadata,
-  grpcCode,
-  raceSignal,
-} from './google-options.js';
+import { classifyError, grpcCode, raceSignal } from './google-options.js';
+import { LazyGoogleClient } from './lazy-client.js';
 
 export type TimeSeries = protos.google.monitoring.v3.ITimeSeries;
 export type MetricDescriptor = protos.google.api.IMetricDescriptor;
@@ -24,45 +19,27 @@ const DEFAULT_CALL_TIMEOUT_MS = 60_000;
  * later. gax's own retries are off: the sink runtime retries and counts.
  */
 export class MonitoringApi {
-  private client: Promise<MetricServiceClient> | undefined;
-  private projectId: Promise<string> | undefined;
+  private readonly client: LazyGoogleClient<MetricServiceClient>;
 
   constructor(
-    private readonly target: GoogleTarget,
-    private readonly logger: Logger,
+    target: GoogleTarget,
+    logger: Logger,
     private readonly callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS,
-  ) {}
+  ) {
+    this.client = new LazyGoogleClient(target, logger, '@google-cloud/monitoring', async (opts) => {
+      const { MetricServiceClient } = await import('@google-cloud/monitoring');
+      return new MetricServiceClient(opts);
+    });
+  }
 
   /** The project id (cached; on GCE without `project=` read once from the metadata server). */
   project(signal?: AbortSignal): Promise<string> {
-    if (this.target.project) return Promise.resolve(this.target.project);
-    this.projectId ??= gceMetadata('project/project-id', signal).then((p) => {
-      if (!p) throw new Error('GCE metadata server has no project/project-id');
-      return p;
-    });
-    this.projectId.catch(() => (this.projectId = undefined));
-    return this.projectId;
-  }
-
-  private getClient(signal: AbortSignal): Promise<MetricServiceClient> {
-    this.client ??= (async () => {
-      const project = await this.project(signal);
-      const started = performance.now();
-      const { MetricServiceClient } = await import('@google-cloud/monitoring');
-      const client = new MetricServiceClient(await clientOptions(this.target, project));
-      this.logger.debug(
-        { loadMs: Math.round(performance.now() - started) },
-        'loaded @google-cloud/monitoring',
-      );
-      return client;
-    })();
-    this.client.catch(() => (this.client = undefined));
-    return this.client;
+    return this.client.project(signal);
   }
 
   /** `CreateTimeSeries` for `projects/<project>` (at most 200 series, one point each). */
   async createTimeSeries(series: TimeSeries[], signal: AbortSignal): Promise<void> {
-    const client = await this.getClient(signal);
+    const client = await this.client.get(signal);
     const name = `projects/${await this.project(signal)}`;
     try {
       await raceSignal(
@@ -84,7 +61,7 @@ export class MonitoringApi {
    */
   async createMetricDescriptor(descriptor: MetricDescriptor): Promise<void> {
     const signal = new AbortController().signal;
-    const client = await this.getClient(signal);
+    const client = await this.client.get(signal);
     const project = await this.project(signal);
     const name = `projects/${project}`;
     const metricDescriptor = {
@@ -102,9 +79,7 @@ export class MonitoringApi {
     }
   }
 
-  async close(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    if (client) await (await client.catch(() => undefined))?.close();
+  close(): Promise<void> {
+    return this.client.close();
   }
 }
