@@ -13,6 +13,7 @@ import { createSource } from '../src/sources/registry.js';
 import type { ContainerInfo } from '../src/sources/cadvisor/types.js';
 import { startAgent } from './support/agent.js';
 import { startDockerd } from './support/docker.js';
+import { kubernetesLabels } from './support/docker-truth.js';
 import { dockerStatsOf } from './support/docker-stats.js';
 import { prometheusAvailable, startPrometheus } from './support/prometheus.js';
 import { need, waitFor } from './support/services.js';
@@ -46,16 +47,7 @@ test('agent + real dockerd: Docker identity, cadvisor source = docker source, Pr
     [],
     ['sh', '-c', 'dd if=/dev/zero of=/data bs=1M count=10 2>/dev/null && exec sleep 1d'],
   );
-  const k8s = (container: string): string[] => [
-    '--label',
-    'io.kubernetes.pod.name=web-0',
-    '--label',
-    'io.kubernetes.pod.namespace=shop',
-    '--label',
-    'io.kubernetes.pod.uid=0b1c2d3e-0000-4000-8000-000000000001',
-    '--label',
-    `io.kubernetes.container.name=${container}`,
-  ];
+  const k8s = kubernetesLabels;
   await run('k8s_POD_web-0', k8s('POD'), ['sleep', '1d']);
   await run('k8s_app_web-0', k8s('app'), ['sleep', '1d']);
 

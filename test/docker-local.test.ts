@@ -7,26 +7,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { startDockerd } from './support/docker.js';
-import { dockerStatsOf } from './support/docker-stats.js';
 import { startHeapster } from './support/heapster-process.js';
 import type { HeapsterProcess } from './support/heapster-process.js';
 import { waitFor } from './support/services.js';
+import {
+  MiB,
+  checkBusyLoopAndMemory,
+  kubernetesLabels,
+  modelSeries,
+} from './support/docker-truth.js';
 
-const MiB = 2 ** 20;
-
-interface Point {
-  timestamp: string;
-  value: number;
-}
 interface ExportEntry {
   labels?: Record<string, string>;
   metrics: Record<string, { value: number; labels?: Record<string, string> }[]>;
-}
-
-async function series(h: HeapsterProcess, path: string): Promise<Point[]> {
-  const r = await h.get(path);
-  assert.equal(r.status, 200, `${path}: ${r.text}`);
-  return (r.body as { metrics: Point[] }).metrics;
 }
 
 async function exported(h: HeapsterProcess): Promise<ExportEntry[]> {
@@ -48,16 +41,7 @@ test('Docker containers via the local source: CPU, memory vs docker stats, ident
   await run('mem', ['--tmpfs', '/t:size=200m'], hold('/t/f', 100));
   await run('writer', ['--label', 'team=web', '--label', 'tier=1'], hold('/data', 10));
   await run('victim', [], ['sleep', '1d']);
-  const k8s = (container: string): string[] => [
-    '--label',
-    'io.kubernetes.pod.name=web-0',
-    '--label',
-    'io.kubernetes.pod.namespace=shop',
-    '--label',
-    'io.kubernetes.pod.uid=0b1c2d3e-0000-4000-8000-000000000001',
-    '--label',
-    `io.kubernetes.container.name=${container}`,
-  ];
+  const k8s = kubernetesLabels;
   await run('k8s_POD_web-0', k8s('POD'), ['sleep', '1d']);
   await run('k8s_app_web-0', k8s('app'), ['sleep', '1d']);
 
@@ -74,35 +58,7 @@ test('Docker containers via the local source: CPU, memory vs docker stats, ident
     return ['busy', 'mem', 'writer', 'victim'].every((n) => list.includes(n)) ? list : undefined;
   });
 
-  await t.test('a busy loop is 1000 ± 100 millicores', async () => {
-    const rates = await waitFor(
-      'three cpu/usage_rate points',
-      async () => {
-        const s = await series(h, `${free}/busy/metrics/cpu/usage_rate`);
-        return s.length >= 3 ? s : undefined;
-      },
-      { timeoutMs: 20_000 },
-    );
-    for (const p of rates.slice(-2)) {
-      assert.ok(Math.abs(p.value - 1000) <= 100, `cpu/usage_rate ${p.value} m, want 1000 ± 100`);
-    }
-  });
-
-  await t.test(
-    '100 MiB in a tmpfs: memory/usage ≥ 100 MiB, working set = docker stats within 2%',
-    async () => {
-      const usage = (await series(h, `${free}/mem/metrics/memory/usage`)).at(-1)!.value;
-      assert.ok(usage >= 100 * MiB, `memory/usage ${usage}`);
-      const docker = await dockerStatsOf(d, 'mem');
-      const ws = (await series(h, `${free}/mem/metrics/memory/working_set`)).at(-1)!.value;
-      // docker stats' MEM USAGE is usage − total_inactive_file: our memory/working_set.
-      const diff = Math.abs(ws - docker.memUsageBytes) / docker.memUsageBytes;
-      assert.ok(
-        diff <= 0.02,
-        `working_set ${ws} vs docker stats ${docker.memUsageBytes} (${(diff * 100).toFixed(2)}%)`,
-      );
-    },
-  );
+  await checkBusyLoopAndMemory(t, h, d, free, 20_000);
 
   await t.test(
     'names, images and labels are Docker’s; Kubernetes labels make a pod container',
@@ -156,13 +112,13 @@ test('Docker containers via the local source: CPU, memory vs docker stats, ident
   });
 
   await t.test('a restarted container gets no negative rate', async () => {
-    const before = await series(h, `${free}/busy/metrics/cpu/usage_rate`);
+    const before = await modelSeries(h, `${free}/busy/metrics/cpu/usage_rate`);
     const restartedAt = Date.now();
     await d.docker(['restart', '-t', '0', 'busy']);
     const after = await waitFor(
       'three rate points after the restart',
       async () => {
-        const s = await series(h, `${free}/busy/metrics/cpu/usage_rate`);
+        const s = await modelSeries(h, `${free}/busy/metrics/cpu/usage_rate`);
         const later = s.filter((p) => Date.parse(p.timestamp) > restartedAt + 1000);
         return later.length >= 3 ? s : undefined;
       },

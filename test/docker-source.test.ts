@@ -4,27 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDockerd } from './support/docker.js';
-import { dockerStatsOf } from './support/docker-stats.js';
 import { startHeapster } from './support/heapster-process.js';
-import type { HeapsterProcess } from './support/heapster-process.js';
 import { waitFor } from './support/services.js';
+import { checkBusyLoopAndMemory, modelSeries } from './support/docker-truth.js';
 
-const MiB = 2 ** 20;
 const NODE = 'docker-host-1';
 
-interface Point {
-  timestamp: string;
-  value: number;
-}
 interface ExportEntry {
   labels?: Record<string, string>;
   metrics: Record<string, { value: number }[]>;
-}
-
-async function series(h: HeapsterProcess, path: string): Promise<Point[]> {
-  const r = await h.get(path);
-  assert.equal(r.status, 200, `${path}: ${r.text}`);
-  return (r.body as { metrics: Point[] }).metrics;
 }
 
 test('the docker source: CPU, memory vs docker stats, names, stop, restart', async (t) => {
@@ -56,31 +44,7 @@ test('the docker source: CPU, memory vs docker stats, names, stop, restart', asy
     { timeoutMs: 20_000 },
   );
 
-  await t.test('a busy loop is 1000 ± 100 millicores', async () => {
-    const rates = await waitFor(
-      'three cpu/usage_rate points',
-      async () => {
-        const s = await series(h, `${free}/busy/metrics/cpu/usage_rate`);
-        return s.length >= 3 ? s : undefined;
-      },
-      { timeoutMs: 30_000 },
-    );
-    for (const p of rates.slice(-2)) {
-      assert.ok(Math.abs(p.value - 1000) <= 100, `cpu/usage_rate ${p.value} m, want 1000 ± 100`);
-    }
-  });
-
-  await t.test(
-    '100 MiB in a tmpfs: memory/usage ≥ 100 MiB, working set = docker stats within 2%',
-    async () => {
-      const usage = (await series(h, `${free}/mem/metrics/memory/usage`)).at(-1)!.value;
-      assert.ok(usage >= 100 * MiB, `memory/usage ${usage}`);
-      const docker = await dockerStatsOf(d, 'mem');
-      const ws = (await series(h, `${free}/mem/metrics/memory/working_set`)).at(-1)!.value;
-      const diff = Math.abs(ws - docker.memUsageBytes) / docker.memUsageBytes;
-      assert.ok(diff <= 0.02, `working_set ${ws} vs docker stats ${docker.memUsageBytes}`);
-    },
-  );
+  await checkBusyLoopAndMemory(t, h, d, free, 30_000);
 
   await t.test('names and images are Docker’s; uptime from State.StartedAt', async () => {
     const entries = (await h.get('/api/v1/metric-export')).body as ExportEntry[];
@@ -93,7 +57,7 @@ test('the docker source: CPU, memory vs docker stats, names, stop, restart', asy
       State: { StartedAt: string };
     }[];
     const started = Date.parse(inspect[0].State.StartedAt);
-    const uptime = (await series(h, `${free}/mem/metrics/uptime`)).at(-1)!;
+    const uptime = (await modelSeries(h, `${free}/mem/metrics/uptime`)).at(-1)!;
     const expected = Date.parse(uptime.timestamp) - started;
     // the sample is read up to a second after the window end the point is stamped with
     assert.ok(
@@ -120,7 +84,7 @@ test('the docker source: CPU, memory vs docker stats, names, stop, restart', asy
     const after = await waitFor(
       'two rate points after the restart',
       async () => {
-        const s = await series(h, `${free}/busy/metrics/cpu/usage_rate`);
+        const s = await modelSeries(h, `${free}/busy/metrics/cpu/usage_rate`);
         return s.filter((p) => Date.parse(p.timestamp) > restartedAt + 2000).length >= 2
           ? s
           : undefined;
