@@ -76,10 +76,8 @@ export class RecordTier extends Tier<RollupEncoder> {
     return { bytes: e.bytes(), count: e.count, minT: e.minT, maxT: e.maxT, sorted: true };
   }
 
-  override bytes(): number {
-    let n = this.rows.byteLength + this.prev.byteLength + this.last.size * 24;
-    for (const b of this.blocks) n += b.data.length + b.ids.length * 12 + 4;
-    return n;
+  protected override headBytes(): number {
+    return this.rows.byteLength + this.prev.byteLength + this.last.size * 24;
   }
 
   /** The records of series `id` as a roll-up chunk, in append order. */

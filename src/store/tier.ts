@@ -220,8 +220,14 @@ export class Tier<E extends TierEncoder = ChunkEncoder> {
 
   /** Encoded bytes held: sealed data plus head buffers (capacity) plus block indexes. */
   bytes(): number {
-    let n = 0;
+    let n = this.headBytes();
     for (const b of this.blocks) n += b.data.length + b.ids.length * 12 + 4;
+    return n;
+  }
+
+  /** Bytes held by the open head. */
+  protected headBytes(): number {
+    let n = 0;
     for (const e of this.head.values()) n += e.capacityBytes() + 96;
     return n;
   }
@@ -322,10 +328,8 @@ export class RawTier extends Tier<ChunkEncoder> {
     };
   }
 
-  override bytes(): number {
-    let n = this.arena.bytesHeld() + this.slots.size * 16 + this.hints.size * 16;
-    for (const b of this.blocks) n += b.data.length + b.ids.length * 12 + 4;
-    return n;
+  protected override headBytes(): number {
+    return this.arena.bytesHeld() + this.slots.size * 16 + this.hints.size * 16;
   }
 }
 
