@@ -1,5 +1,6 @@
 import type { MetricResult, ModelClient } from './model-client.js';
-import { TopError, latestValue, mapLimit } from './model-client.js';
+import { mapLimit } from '../core/map-limit.js';
+import { TopError, latestValue } from './model-client.js';
 import type { TopKind, TopRow } from './top-format.js';
 import type { TopOptions } from './top-flags.js';
 import { matchesSelector, parseLabelsLabel } from './selector.js';

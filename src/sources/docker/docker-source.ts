@@ -7,7 +7,8 @@ import { LABEL_HOSTNAME, LABEL_NODENAME } from '../../core/labels.js';
 import type { Logger } from '../../core/log.js';
 import { dockerEntity } from './container-sets.js';
 import type { DockerContainer, DockerEndpoint } from './identity.js';
-import { DockerIdentityCache, endpointText, mapLimit } from './identity.js';
+import { mapLimit } from '../../core/map-limit.js';
+import { DockerIdentityCache, endpointText } from './identity.js';
 import type { DockerStats } from './stats.js';
 import { putDockerStats, statsTimeMs } from './stats.js';
 

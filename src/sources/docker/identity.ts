@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import Dockerode from 'dockerode';
 import type { Logger } from '../../core/log.js';
+import { mapLimit } from '../../core/map-limit.js';
 import type { DockerContainer as BaseContainer, DockerIdentity } from './identity-types.js';
 
 /** What we keep of one container: identity plus what the slower paths need. */
@@ -312,22 +313,4 @@ function statusOf(err: unknown): number | undefined {
 function destroyStream(s: NodeJS.ReadableStream): void {
   const d = s as { destroy?: () => void };
   d.destroy?.();
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; never rejects (fn must not). */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
