@@ -14,6 +14,7 @@ import type { Simulator } from '../src/sim/simulator.js';
 import type { InfluxdbServer, InfluxSeries } from './support/influxdb.js';
 import { haveInfluxdb, startInfluxdb } from './support/influxdb.js';
 import { startGoogleApiServer } from './support/google-api-server.js';
+import { stopChild } from './support/heapster-process.js';
 import { freePort, need, waitFor } from './support/services.js';
 
 const BIN = fileURLToPath(new URL('../bin/heapster.js', import.meta.url));
@@ -66,22 +67,7 @@ async function startEventer(args: string[]): Promise<EventerProcess> {
       }
       return sum;
     },
-    async stop(timeoutMs = 15_000) {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          reject(new Error(`eventer did not exit within ${timeoutMs} ms of SIGTERM`));
-        }, timeoutMs);
-      });
-      try {
-        return await Promise.race([exited, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    stop: (timeoutMs = 15_000) => stopChild(child, exited, 'eventer', timeoutMs),
   };
   try {
     await waitFor(

@@ -57,22 +57,7 @@ export async function startHeapster(
       }
       return { status: res.status, body, text };
     },
-    async stop(timeoutMs = 10_000) {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          reject(new Error(`heapster did not exit within ${timeoutMs} ms of SIGTERM`));
-        }, timeoutMs);
-      });
-      try {
-        return await Promise.race([exited, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    stop: (timeoutMs = 10_000) => stopChild(child, exited, 'heapster', timeoutMs),
   };
   if (opts.waitHealthy ?? true) {
     try {
@@ -91,4 +76,30 @@ export async function startHeapster(
     }
   }
   return proc;
+}
+
+/**
+ * SIGTERM to a child started by a test; resolves with its exit code. After `timeoutMs` it is
+ * killed (SIGKILL) and the promise rejects naming `what`: a clean stop is part of what tests check.
+ */
+export async function stopChild(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  what: string,
+  timeoutMs: number,
+): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what} did not exit within ${timeoutMs} ms of SIGTERM`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
