@@ -18,6 +18,7 @@ import type { ClosableHistoricalBackend } from './api/historical-source.js';
 import { loadApiTls } from './api/tls-auth.js';
 import type { ApiTlsOptions } from './api/tls-auth.js';
 import { clusterViewOf } from './sources/kubernetes/cluster-view.js';
+import { untilStopSignal } from './core/stop-signal.js';
 
 /** How stale the latest batch may be before /healthz fails: the original's 3 minutes, or three ticks if longer. */
 export function healthMaxDelayMs(cfg: Config): number {
@@ -122,16 +123,8 @@ export async function runMain(cfg: Config): Promise<number> {
   );
   pipeline.start();
 
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, `received ${signal}, shutting down`);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  const signal = await untilStopSignal();
+  logger.info({ signal }, `received ${signal}, shutting down`);
   await pipeline.stop();
   await closeSources(sources);
   await api.close();

@@ -8,6 +8,7 @@ import type { DockerIdentity } from '../sources/docker/identity-types.js';
 import { Housekeeper } from './housekeeper.js';
 import { machineInfoProvider } from './machine-info.js';
 import { createAgentServer } from './server.js';
+import { untilStopSignal } from '../core/stop-signal.js';
 
 export const AGENT_USAGE = `usage: heapster agent [flags]
 
@@ -182,15 +183,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     },
     `heapster agent serving the cAdvisor API on ${flags.listenIp || '*'}:${flags.port}`,
   );
-  await new Promise<void>((resolve) => {
-    const onSignal = (): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await untilStopSignal();
   housekeeper.stop();
   docker?.close();
   await app.close();

@@ -13,6 +13,7 @@ import type { EventSinkLike } from './event-sinks.js';
 import { createKubernetesEventSource } from './kubernetes-event-source.js';
 import type { KubernetesEventSource } from './kubernetes-event-source.js';
 import type { KubeEvent } from './types.js';
+import { untilStopSignal } from '../core/stop-signal.js';
 
 /** The original eventer's DefaultSinkExportEventsTimeout: the longest one write may take. */
 const WRITE_TIMEOUT_MS = 20_000;
@@ -148,16 +149,8 @@ export async function eventerCommand(argv: string[]): Promise<number> {
     `eventer ${VERSION} started: events every ${cfg.frequencyMs / 1000}s to ${sinks.map((s) => s.name).join(', ') || 'no sink'}; /healthz on ${healthz}`,
   );
 
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, `received ${signal}, flushing and shutting down`);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  const signal = await untilStopSignal();
+  logger.info({ signal }, `received ${signal}, flushing and shutting down`);
   await source.stop();
   await eventer.stop();
   await app.close();

@@ -4,6 +4,7 @@ import { parseDurationMs } from '../config/duration.js';
 import { assignFaults, parseFaultCounts } from './faults.js';
 import type { SimulatorOptions } from './simulator.js';
 import { startSimulator } from './simulator.js';
+import { untilStopSignal } from '../core/stop-signal.js';
 
 const USAGE = `usage: heapster simulate [flags]
 
@@ -192,15 +193,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       `       kubectl --server=${sim.apiUrl} get nodes`,
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => {
-    const onSignal = () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await untilStopSignal();
   await sim.stop();
   return 0;
 }
