@@ -15,14 +15,14 @@ export interface LabelCopyOptions {
  * Copies object labels onto metric-set labels like the original's LabelCopier: `labels` =
  * sorted `k:v` pairs joined by the separator, minus ignored keys; each stored label
  * `newName=name` (or `name`) sets label `newName` to the object's `name` label when it has
- * one. Results are cached per labels object (objects from the discovery caches are
- * immutable), so repeated ticks cost a lookup.
+ * one. What a labels object gives is computed once and cached per labels object (objects
+ * from the discovery caches are immutable and shared), so repeated ticks cost a lookup.
  */
 export class LabelCopier {
   private readonly separator: string;
   private readonly ignore: ReadonlySet<string>;
   private readonly store: readonly (readonly [string, string])[];
-  private readonly joined = new WeakMap<object, string>();
+  private readonly cache = new WeakMap<object, readonly string[]>();
 
   constructor(opts: LabelCopyOptions = {}) {
     this.separator = opts.separator ?? ',';
@@ -33,25 +33,42 @@ export class LabelCopier {
     });
   }
 
-  /** The joined `labels` text of `labels`. */
-  join(labels: Readonly<Record<string, string>>): string {
-    let text = this.joined.get(labels);
-    if (text === undefined) {
-      const keys = Object.keys(labels)
+  /**
+   * The labels `copy` sets from `from`, flattened as `name, value, name, value, ...` in the
+   * order they are set: `labels` first, then the stored labels `from` has. Cached; do not
+   * modify.
+   */
+  entries(from: Readonly<Record<string, string>>): readonly string[] {
+    let out = this.cache.get(from);
+    if (out === undefined) {
+      const keys = Object.keys(from)
         .filter((k) => !this.ignore.has(k))
         .sort();
-      text = keys.map((k) => `${k}:${labels[k]}`).join(this.separator);
-      this.joined.set(labels, text);
+      const list = [LABEL_LABELS, keys.map((k) => `${k}:${from[k]}`).join(this.separator)];
+      for (const [as, name] of this.store) {
+        const v = from[name];
+        if (v !== undefined) list.push(as, v);
+      }
+      out = Object.freeze(list);
+      this.cache.set(from, out);
     }
-    return text;
+    return out;
+  }
+
+  /** The joined `labels` text of `labels`. */
+  join(labels: Readonly<Record<string, string>>): string {
+    return this.entries(labels)[1] as string;
   }
 
   /** Sets `labels` and the stored labels of `from` on `into`. */
   copy(from: Readonly<Record<string, string>>, into: Labels): void {
-    into[LABEL_LABELS] = this.join(from);
-    for (const [as, name] of this.store) {
-      const v = from[name];
-      if (v !== undefined) into[as] = v;
-    }
+    setEntries(into, this.entries(from));
+  }
+}
+
+/** Sets flattened `name, value, ...` pairs (as `LabelCopier.entries` gives) on `into`, in order. */
+export function setEntries(into: Labels, entries: readonly string[]): void {
+  for (let i = 0; i < entries.length; i += 2) {
+    into[entries[i] as string] = entries[i + 1] as string;
   }
 }
