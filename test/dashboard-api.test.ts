@@ -218,7 +218,8 @@ test('a store with aggregated queries answers long ranges in buckets of the reso
   const asked: AggregateQuery[] = [];
   // The HistoryStore contract over the memory store: exact averages of epoch-aligned buckets.
   const store: HistoryStore = {
-    append: (b) => mem.append(b),
+    append: (b, o) => mem.append(b, o),
+    setLatest: (b) => mem.setLatest(b),
     query: (q) => mem.query(q),
     latest: () => mem.latest(),
     metricNames: (k) => mem.metricNames(k),

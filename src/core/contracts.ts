@@ -10,16 +10,38 @@ export interface Window {
  * A source of metrics. `scrape` returns what it could read for the window; entities it could
  * not read are missing from the batch (never a partial failure of the whole scrape). It must
  * stop work promptly when `signal` aborts. A rejected promise means the whole source failed.
+ *
+ * `onPart`, when given, may be called synchronously with one node's complete sets (every set
+ * of that node: node, system containers, pods, containers) as soon as they are read, so the
+ * pipeline can process and store them while other nodes are still answering; a set handed to
+ * `onPart` must not also be in the returned batch. Sources that read everything at once
+ * ignore it and return all their sets.
  */
 export interface Source {
   readonly name: string;
-  scrape(window: Window, signal: AbortSignal): Promise<Batch>;
+  scrape(window: Window, signal: AbortSignal, onPart?: (part: Batch) => void): Promise<Batch>;
 }
 
-/** A synchronous batch transformation; may mutate and return its input. Must not throw on data. */
+/**
+ * A synchronous batch transformation; may mutate and return its input. Must not throw on data.
+ *
+ * A processor whose work on a set reads only sets of the same node (and its own state) may
+ * also offer `processPart`: the pipeline then runs it on each node's part of a tick as the
+ * part arrives, bracketed by `beginTick` and `endTick` — the same result as `process` on the
+ * whole batch. The pipeline runs the chain's node-local prefix per part and the rest (e.g.
+ * the namespace and cluster aggregators) once on the whole batch; as parts are stored when
+ * they arrive, those later processors may add sets, and add values to sets, but must not
+ * change a value already there.
+ */
 export interface Processor {
   readonly name: string;
   process(batch: Batch): Batch;
+  /** Called once per tick before its first part (with the tick's batch timestamp). */
+  beginTick?(timestampMs: number): void;
+  /** Processes one node's part of the tick begun by `beginTick`. */
+  processPart?(part: Batch): Batch;
+  /** Called once per tick after its last part. */
+  endTick?(): void;
 }
 
 /**
@@ -54,7 +76,14 @@ export interface Query {
  * on every tick); queries return points in time order.
  */
 export interface Store {
-  append(batch: Batch): void;
+  /**
+   * Stores every value of the batch. With `partial`, the batch is one part of a tick (its
+   * timestamp is the tick's): `latest()` keeps answering the previous whole batch until
+   * `setLatest` is called with the whole batch of this tick.
+   */
+  append(batch: Batch, opts?: { readonly partial?: boolean }): void;
+  /** Makes `batch` (whose parts were appended with `partial`) the one `latest()` returns. */
+  setLatest(batch: Batch): void;
   query(q: Query): Point[];
   /** Latest batch appended, if any. */
   latest(): Batch | undefined;

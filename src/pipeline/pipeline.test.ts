@@ -117,6 +117,7 @@ test('processors run in order; a throwing processor is skipped, the batch goes o
     processors: [mk('first'), mk('broken', true), mk('third')],
     store: {
       append: (b) => appended.push(b),
+      setLatest: () => undefined,
       query: () => [],
       latest: () => appended.at(-1),
       metricNames: () => [],

@@ -1,5 +1,5 @@
-import type { Batch } from '../core/batch.js';
-import { countPoints } from '../core/batch.js';
+import type { Batch, MetricSet } from '../core/batch.js';
+import { countPoints, emptyBatch, mergeInto } from '../core/batch.js';
 import type { Processor, Sink, Source, Store, Window } from '../core/contracts.js';
 import type { Logger } from '../core/log.js';
 import type { SelfMetrics } from '../core/self-metrics.js';
@@ -85,41 +85,85 @@ export class Pipeline {
   /**
    * Runs one tick for `window` and returns the processed batch. Never rejects for a data or
    * backend problem: failing sources, processors and sinks are logged and counted.
+   *
+   * Streaming: the chain's node-local prefix (processors with `processPart`) runs on each
+   * node's part as the source hands it over, and the part is stored at once; when every
+   * source is done, the rest of the chain runs on the whole batch, the sets it added are
+   * stored, and the whole batch becomes the store's latest and goes to the sinks.
    */
   async runTick(window: Window): Promise<Batch> {
     const { metrics, logger } = this.opts;
     const started = performance.now();
+    const ts = window.endMs;
+    const nLocal = this.localPrefix();
+    const processors = this.opts.processors;
+    const spentMs = new Float64Array(processors.length);
+    const store = this.opts.store;
+    const whole = emptyBatch(ts);
+    // Sets stored with their part → their value counts then (see storeRest).
+    const stored = new Map<MetricSet, number>();
+    // Parts are stored as they arrive only when some processing runs per part.
+    const storeParts = store !== undefined && nLocal > 0;
+    let storeError: unknown;
+    let partMs = 0;
+    for (let i = 0; i < nLocal; i++) this.guard(processors[i], () => processors[i].beginTick?.(ts));
+    const takePart = (part: Batch): void => {
+      const t0 = performance.now();
+      part.timestampMs = ts;
+      for (let i = 0; i < nLocal; i++) {
+        const p = processors[i];
+        const t1 = performance.now();
+        this.guard(p, () => {
+          part = p.processPart!(part);
+        });
+        spentMs[i] += performance.now() - t1;
+      }
+      if (storeParts && storeError === undefined) {
+        try {
+          store.append(part, { partial: true });
+          part.sets.forEach((set) => stored.set(set, countOf(set)));
+        } catch (err) {
+          storeError = err; // reported once, after the scrape
+        }
+      }
+      mergeInto(whole, part);
+      partMs += performance.now() - t0;
+    };
     try {
-      const { batch: scraped } = await scrapeAll(this.opts.sources, window, {
+      const { batch: returned } = await scrapeAll(this.opts.sources, window, {
         timeoutMs: this.opts.scrapeTimeoutMs,
         metrics,
         logger,
         signal: this.abort.signal,
+        onPart: takePart,
       });
+      // What sources returned instead of handing over (all of it, for most sources).
+      if (returned.sets.size > 0) takePart(returned);
+      for (let i = 0; i < nLocal; i++) this.guard(processors[i], () => processors[i].endTick?.());
       const scrapedAt = performance.now();
+      // The scrape phase includes the per-part work done while nodes were answering.
       metrics.lastTickPhaseMs.set({ phase: 'scrape' }, scrapedAt - started);
-      let batch = scraped;
-      for (const p of this.opts.processors) {
+      metrics.lastTickPhaseMs.set({ phase: 'parts' }, partMs);
+      let batch = whole;
+      for (let i = nLocal; i < processors.length; i++) {
+        const p = processors[i];
         const t0 = performance.now();
-        try {
+        this.guard(p, () => {
           batch = p.process(batch);
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          metrics.processorErrors.inc({ processor: p.name });
-          logger.error(
-            { processor: p.name, err: message },
-            `processor ${p.name} failed; batch continues without it: ${message}`,
-          );
-        } finally {
-          metrics.processorDurationMs.observe({ processor: p.name }, performance.now() - t0);
-        }
+        });
+        spentMs[i] += performance.now() - t0;
+      }
+      for (let i = 0; i < processors.length; i++) {
+        metrics.processorDurationMs.observe({ processor: processors[i].name }, spentMs[i]);
       }
       metrics.pointsPerTick.set(countPoints(batch));
       metrics.setsPerTick.set(batch.sets.size);
       const processedAt = performance.now();
       metrics.lastTickPhaseMs.set({ phase: 'process' }, processedAt - scrapedAt);
-      if (this.opts.store) {
-        this.opts.store.append(batch);
+      if (storeError !== undefined) throw storeError;
+      if (store) {
+        store.append(rest(batch, stored), { partial: true });
+        store.setLatest(batch);
         const storeMs = performance.now() - processedAt;
         metrics.storeAppendDurationMs.observe(storeMs);
         metrics.lastTickPhaseMs.set({ phase: 'store' }, storeMs);
@@ -146,6 +190,28 @@ export class Pipeline {
     }
   }
 
+  /** Length of the chain's node-local prefix (processors that can run per part). */
+  private localPrefix(): number {
+    const ps = this.opts.processors;
+    let n = 0;
+    while (n < ps.length && ps[n].processPart !== undefined) n++;
+    return n;
+  }
+
+  /** Runs a processor step; a throw is logged and counted, and the data goes on without it. */
+  private guard(p: Processor, step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.opts.metrics.processorErrors.inc({ processor: p.name });
+      this.opts.logger.error(
+        { processor: p.name, err: message },
+        `processor ${p.name} failed; batch continues without it: ${message}`,
+      );
+    }
+  }
+
   /** Stops scheduling, aborts a running scrape, waits for the tick, and closes every sink. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -165,4 +231,36 @@ export class Pipeline {
       }),
     );
   }
+}
+
+/** Value counts of a set: plain × 2^21 + labeled. */
+function countOf(set: MetricSet): number {
+  return set.values.size * 2 ** 21 + set.labeled.length;
+}
+
+/**
+ * What of `batch` is not in the store yet: sets stored with no part, and the values that the
+ * whole-batch processors appended to stored sets (Maps and arrays keep insertion order, so
+ * they are the entries past the stored counts). Processors after the node-local prefix add
+ * sets and values; they do not change values a part already stored (Processor contract).
+ */
+function rest(batch: Batch, stored: ReadonlyMap<MetricSet, number>): Batch {
+  const out = emptyBatch(batch.timestampMs);
+  batch.sets.forEach((set, key) => {
+    const count = stored.get(set);
+    if (count === undefined) {
+      out.sets.set(key, set);
+      return;
+    }
+    if (count === countOf(set)) return;
+    const nValues = Math.floor(count / 2 ** 21);
+    const nLabeled = count % 2 ** 21;
+    const delta: MetricSet = { ...set, values: new Map(), labeled: set.labeled.slice(nLabeled) };
+    let i = 0;
+    set.values.forEach((v, name) => {
+      if (i++ >= nValues) delta.values.set(name, v);
+    });
+    out.sets.set(key, delta);
+  });
+  return out;
 }

@@ -15,13 +15,14 @@ export interface ScrapeOutcome {
 /**
  * Scrapes every source in parallel, each bounded by `timeoutMs`, and merges what arrived in
  * time into one batch stamped `window.endMs`. A source that fails or times out is logged,
- * counted, and missing from the batch; it never fails the tick. A late answer is dropped
- * and counted (`heapster_scraper_late_total`). Never rejects.
+ * counted, and missing from the batch (parts it gave `onPart` before are kept); it never
+ * fails the tick. A late answer is dropped and counted (`heapster_scraper_late_total`), and
+ * so are parts after the deadline. Never rejects.
  */
 export async function scrapeAll(
   sources: readonly Source[],
   window: Window,
-  opts: { timeoutMs: number; metrics: SelfMetrics; logger: Logger; signal?: AbortSignal },
+  opts: ScrapeOptions,
 ): Promise<{ batch: Batch; outcomes: ScrapeOutcome[] }> {
   const batch = emptyBatch(window.endMs);
   const outcomes = await Promise.all(sources.map((s) => scrapeOne(s, window, opts)));
@@ -29,10 +30,19 @@ export async function scrapeAll(
   return { batch, outcomes: outcomes.map((o) => o.outcome) };
 }
 
+/** How scrapeAll runs; `onPart` is passed to every source (see Source.scrape). */
+export interface ScrapeOptions {
+  timeoutMs: number;
+  metrics: SelfMetrics;
+  logger: Logger;
+  signal?: AbortSignal;
+  onPart?: (part: Batch) => void;
+}
+
 async function scrapeOne(
   source: Source,
   window: Window,
-  opts: { timeoutMs: number; metrics: SelfMetrics; logger: Logger; signal?: AbortSignal },
+  opts: ScrapeOptions,
 ): Promise<{ outcome: ScrapeOutcome; batch?: Batch }> {
   const { metrics, logger } = opts;
   const ctl = new AbortController();
@@ -48,7 +58,15 @@ async function scrapeOne(
       resolve('timeout');
     }, opts.timeoutMs);
   });
-  const work = (async () => source.scrape(window, ctl.signal))();
+  // Parts are taken only until this source's deadline.
+  const onPart = opts.onPart;
+  const partsUntilDeadline =
+    onPart === undefined
+      ? undefined
+      : (part: Batch): void => {
+          if (!timedOut && !ctl.signal.aborted) onPart(part);
+        };
+  const work = (async () => source.scrape(window, ctl.signal, partsUntilDeadline))();
   // Count answers that arrive after the deadline; swallow their errors (already reported).
   work.then(
     () => {

@@ -25,17 +25,17 @@ function tick(t: number, cpuNanos: number): Batch {
   return { timestampMs: t, sets };
 }
 
-test('the default chain runs in Heapster order and rolls rates up to the cluster', () => {
+test('the default chain: node-local steps first, then the namespace and cluster roll-ups', () => {
   const chain = defaultProcessors();
   assert.deepEqual(
     chain.map((p) => p.name),
     [
       'rate calculator',
       'pod_aggregator',
-      'namespace_aggregator',
       'node_aggregator',
-      'cluster_aggregator',
       'node_autoscaling',
+      'namespace_aggregator',
+      'cluster_aggregator',
     ],
   );
   const run = (b: Batch): Batch => chain.reduce((acc, p) => p.process(acc), b);

@@ -30,12 +30,15 @@ export interface DefaultProcessorsOptions {
 }
 
 /**
- * The processor chain in Heapster's order (§6): rate calculator, [pod-based enricher,
- * namespace-based enricher], pod aggregator, namespace aggregator, node aggregator, cluster
- * aggregator, [node autoscaling enricher (capacity, allocatable, node labels)], node
- * utilization; the bracketed ones only with a cluster view. Each call returns new
- * instances (the rate calculator holds state across ticks). Throws ConfigError on invalid
- * options.
+ * The processor chain (§6): rate calculator, [pod-based enricher, namespace-based enricher],
+ * pod aggregator, node aggregator, [node autoscaling enricher (capacity, allocatable, node
+ * labels)], node utilization, namespace aggregator, cluster aggregator; the bracketed ones
+ * only with a cluster view. Heapster ran the namespace and cluster aggregators before the
+ * node steps; neither reads what those write (node sets), so the order of results is the
+ * same, and every step up to node utilization works on one node's sets at a time — the
+ * pipeline runs them per node as kubelets answer (Processor.processPart). Each call returns
+ * new instances (the rate calculator holds state across ticks). Throws ConfigError on
+ * invalid options.
  */
 export function defaultProcessors(opts: DefaultProcessorsOptions = {}): Processor[] {
   const cluster = opts.cluster;
@@ -43,13 +46,25 @@ export function defaultProcessors(opts: DefaultProcessorsOptions = {}): Processo
   return [
     new RateCalculator(opts.rate),
     ...(cluster
-      ? [createPodEnricher({ ...labels, cluster }), createNamespaceEnricher(cluster)]
+      ? [
+          perNode(createPodEnricher({ ...labels, cluster })),
+          perNode(createNamespaceEnricher(cluster)),
+        ]
       : []),
     createPodAggregator(),
-    createNamespaceAggregator(),
     createNodeAggregator(),
+    ...(cluster ? [perNode(createNodeAutoscalingEnricher({ ...labels, cluster }))] : []),
+    perNode(createNodeUtilization()),
+    createNamespaceAggregator(),
     createClusterAggregator(),
-    ...(cluster ? [createNodeAutoscalingEnricher({ ...labels, cluster })] : []),
-    createNodeUtilization(),
   ];
+}
+
+/**
+ * Marks a processor that works set by set (the enrichers: each set's own labels and the
+ * cluster view; node utilization: each node set's own values) as able to run on one node's
+ * part of a tick: its `process` is also its `processPart`.
+ */
+function perNode(p: Processor): Processor {
+  return { name: p.name, process: (b) => p.process(b), processPart: (b) => p.process(b) };
 }

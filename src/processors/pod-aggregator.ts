@@ -73,7 +73,8 @@ function addContainer(target: PodTarget, values: ReadonlyMap<string, number>): v
  * without namespace/pod are skipped. Mutates and returns the batch; never throws on data.
  */
 export function createPodAggregator(): Processor {
-  return { name: 'pod_aggregator', process: aggregatePods };
+  // A pod's containers come from its node's kubelet: one node's part holds all of them.
+  return { name: 'pod_aggregator', process: aggregatePods, processPart: aggregatePods };
 }
 
 function aggregatePods(batch: Batch): Batch {

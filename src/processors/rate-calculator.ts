@@ -83,6 +83,10 @@ export class RateCalculator implements Processor {
   private readonly rateNames: ReadonlySet<string>;
   private readonly samples = new Map<string, Sample>();
   private lastTimestampMs: number | undefined;
+  /** The tick in progress (beginTick … endTick): its timestamp, what it does, sets updated. */
+  private tickMs = NaN;
+  private mode: 'record' | 'rate' | 'skip' = 'skip';
+  private updated = 0;
 
   constructor(opts: RateCalculatorOptions = {}) {
     const maxAgeMs = opts.maxAgeMs ?? DEFAULT_RATE_MAX_AGE_MS;
@@ -104,23 +108,43 @@ export class RateCalculator implements Processor {
   }
 
   process(batch: Batch): Batch {
-    const nowMs = batch.timestampMs;
+    this.beginTick(batch.timestampMs);
+    this.processPart(batch);
+    this.endTick();
+    return batch;
+  }
+
+  /**
+   * Starts a tick: decides once whether its sets get rates (the timestamp advanced), only
+   * recorded (the first tick, or a clock step back beyond maxAgeMs), or ignored (out of order).
+   */
+  beginTick(timestampMs: number): void {
     const last = this.lastTimestampMs;
-    if (last === undefined) {
-      this.record(batch, nowMs);
-      return batch;
+    this.tickMs = timestampMs;
+    this.updated = 0;
+    if (last === undefined) this.mode = 'record';
+    else if (timestampMs > last) this.mode = 'rate';
+    else if (last - timestampMs > this.maxAgeMs) {
+      // A step back larger than maxAgeMs is a clock change: start over rather than stall
+      // until it catches up.
+      this.samples.clear();
+      this.mode = 'record';
+    } else {
+      // Out of order or repeated: no rates, and the newer state is kept.
+      this.mode = 'skip';
     }
-    if (!(nowMs > last)) {
-      // Out of order or repeated: no rates, and the newer state is kept. A step back larger
-      // than maxAgeMs is a clock change; start over rather than stall until it catches up.
-      if (last - nowMs > this.maxAgeMs) {
-        this.samples.clear();
-        this.record(batch, nowMs);
-      }
-      return batch;
+  }
+
+  /** Rates (or records) the sets of one part of the tick begun by `beginTick`. */
+  processPart(part: Batch): Batch {
+    const nowMs = this.tickMs;
+    if (this.mode === 'skip') return part;
+    if (this.mode === 'record') {
+      this.record(part, nowMs);
+      return part;
     }
     let updated = 0;
-    batch.sets.forEach((set, key) => {
+    part.sets.forEach((set, key) => {
       const prev = this.samples.get(key);
       if (prev === undefined) {
         const sample = this.sampleOf(set, nowMs);
@@ -130,6 +154,9 @@ export class RateCalculator implements Processor {
         }
         return;
       }
+      // A key already advanced in this tick (a second part with the same key) is not
+      // rated twice against itself.
+      if (prev.seenAtMs === nowMs) return;
       const rated =
         set.scrapeTimeMs > prev.scrapeTimeMs && set.collectionStartMs === prev.collectionStartMs;
       // Always keep the newest sample: after a restart or a clock step it is the baseline.
@@ -139,9 +166,15 @@ export class RateCalculator implements Processor {
       prev.seenAtMs = nowMs;
       updated++;
     });
-    this.lastTimestampMs = nowMs;
-    if (this.samples.size > updated) this.forget(nowMs);
-    return batch;
+    this.updated += updated;
+    return part;
+  }
+
+  /** Ends the tick: forgets entities not seen for longer than maxAgeMs. */
+  endTick(): void {
+    if (this.mode === 'skip') return;
+    this.lastTimestampMs = this.tickMs;
+    if (this.mode === 'rate' && this.samples.size > this.updated) this.forget(this.tickMs);
   }
 
   private record(batch: Batch, nowMs: number): void {
@@ -149,7 +182,6 @@ export class RateCalculator implements Processor {
       const sample = this.sampleOf(set, nowMs);
       if (sample !== undefined) this.samples.set(key, sample);
     }
-    this.lastTimestampMs = nowMs;
   }
 
   /** A new sample, or undefined when the set has no rated metric (nothing to remember). */

@@ -31,6 +31,7 @@ test('StoreSink rejects (never throws synchronously) when the store fails', asyn
     append() {
       throw new Error('boom');
     },
+    setLatest: () => undefined,
     query: () => [],
     latest: () => undefined,
     metricNames: () => [],

@@ -60,7 +60,7 @@ export class MemoryStore implements Store {
     this.retentionMs = retentionMs;
   }
 
-  append(batch: Batch): void {
+  append(batch: Batch, opts?: { readonly partial?: boolean }): void {
     const t = batch.timestampMs;
     if (!Number.isFinite(t)) return;
     const newestMs = this.slots.length > 0 ? this.slots[this.slots.length - 1].timestampMs : t;
@@ -98,13 +98,24 @@ export class MemoryStore implements Store {
       }
       if (ent.count === 0) this.entities.delete(key);
     }
-    // Keep the newest column tight: earlier growth during this append may have over-allocated.
-    if (slot.values.length > this.nextId + (this.nextId >> 3) + 16) {
+    // Parts of a tick are tightened once, when the whole batch is published.
+    if (opts?.partial) {
+      this.evict(this.slots[this.slots.length - 1].timestampMs - this.retentionMs);
+      return;
+    }
+    this.setLatest(batch);
+    this.evict(this.slots[this.slots.length - 1].timestampMs - this.retentionMs);
+  }
+
+  setLatest(batch: Batch): void {
+    // Keep the newest column tight: growth during the appends may have over-allocated.
+    const slot = this.slots.at(-1);
+    if (slot !== undefined && slot.values.length > this.nextId + (this.nextId >> 3) + 16) {
       slot.values = slot.values.slice(0, this.nextId);
     }
-    if (this.latestBatch === undefined || t >= this.latestBatch.timestampMs)
+    if (this.latestBatch === undefined || batch.timestampMs >= this.latestBatch.timestampMs) {
       this.latestBatch = batch;
-    this.evict(this.slots[this.slots.length - 1].timestampMs - this.retentionMs);
+    }
   }
 
   query(q: Query): Point[] {

@@ -130,8 +130,8 @@ export class Tier<E extends TierEncoder = ChunkEncoder> {
     this.head.clear();
   }
 
-  /** The open chunk of `id`, if any. */
-  protected headChunk(id: number): HeadChunk | undefined {
+  /** The open chunk of `id`, if any (`row`: where the raw tier finds it; -1 when unknown). */
+  protected headChunk(id: number, _row = -1): HeadChunk | undefined {
     const e = this.head.get(id);
     if (e === undefined) return undefined;
     return {
@@ -153,9 +153,16 @@ export class Tier<E extends TierEncoder = ChunkEncoder> {
   /**
    * Reads the samples of series `id` from blocks and head overlapping [startMs, endMs]. The
    * result may hold samples outside the range (whole chunks are decoded); callers filter.
+   * `row`: the series' row, which lets the raw tier find its open chunk without a search.
    */
-  read(this: Tier<ChunkEncoder>, id: number, startMs: number, endMs: number): TierSamples {
-    const { parts, total, sorted: inOrder } = this.chunks(id, startMs, endMs);
+  read(
+    this: Tier<ChunkEncoder>,
+    id: number,
+    startMs: number,
+    endMs: number,
+    row = -1,
+  ): TierSamples {
+    const { parts, total, sorted: inOrder } = this.chunks(id, startMs, endMs, row);
     let sorted = inOrder;
     const ts = new Float64Array(total);
     const vs = new Float64Array(total);
@@ -183,7 +190,7 @@ export class Tier<E extends TierEncoder = ChunkEncoder> {
     startMs: number,
     endMs: number,
   ): RollupRecords & { n: number } {
-    const { parts, total } = this.chunks(id, startMs, endMs);
+    const { parts, total } = this.chunks(id, startMs, endMs, -1);
     const out = rollupRecords(total);
     let n = 0;
     for (const p of parts) n += decodeRollups(p.bytes, p.count, out, n);
@@ -195,6 +202,7 @@ export class Tier<E extends TierEncoder = ChunkEncoder> {
     id: number,
     startMs: number,
     endMs: number,
+    row: number,
   ): { parts: { bytes: Uint8Array; count: number }[]; total: number; sorted: boolean } {
     let total = 0;
     let sorted = true;
@@ -209,7 +217,7 @@ export class Tier<E extends TierEncoder = ChunkEncoder> {
       if (b.minT <= lastMax) sorted = false;
       lastMax = b.maxT;
     }
-    const e = this.headChunk(id);
+    const e = this.headChunk(id, row);
     if (e !== undefined && !(e.maxT < startMs || e.minT > endMs)) {
       parts.push({ bytes: e.bytes, count: e.count });
       total += e.count;
@@ -254,16 +262,29 @@ const MAX_HINT_BYTES = (1 << 21) - 1;
 
 /**
  * The raw tier: its open chunks live in a `ChunkArena` (no object per series). A series' slot
- * is found by id (`slotFor`), and callers may cache it for the current `gen`. A new chunk
- * starts with the size and layout its series' previous chunk ended with (a small-integer
- * hint per series id, kept from one seal to the next).
+ * is found by its row (`slotFor`; the row of `SeriesColumns`, dense and reused after the series
+ * is dropped), and callers may cache it for the current `gen`. A new chunk starts with the size
+ * and layout its series' previous chunk ended with (a hint per row, kept from one seal to the
+ * next). Everything per series or per slot is in typed arrays, not Maps: millions of series
+ * would otherwise cost millions of hash entries.
  */
 export class RawTier extends Tier<ChunkEncoder> {
   readonly arena = new ChunkArena();
-  private readonly slots = new Map<number, number>();
-  /** Series id → layout index × 2^21 + size hint of its last sealed chunk. */
-  private hints = new Map<number, number>();
-  private nextHints = new Map<number, number>();
+  /**
+   * Per row: the slot of its open chunk, valid only while `slotRows[slot] === row` and
+   * `slot < arena.size` (so sealing, which empties the arena, needs no pass over the rows).
+   */
+  private rowSlot = new Int32Array(64).fill(-1);
+  /** Per row: layout index × 2^21 + size hint of its last sealed chunk; NaN: none. */
+  private hints = new Float64Array(64).fill(NaN);
+  /** Per open slot (0 .. arena.size-1, in open order): its series id... */
+  private slotIds = new Uint32Array(64);
+  /** ...and its row, -1 once the series was dropped (its chunk is still sealed, hint-less). */
+  private slotRows = new Int32Array(64);
+  /** The open slots in id order, set while sealing. */
+  private sealOrder: Int32Array = new Int32Array(0);
+  /** Open slots sorted by id, for reads that give no row (built on demand). */
+  private byId: { ids: Uint32Array; slots: Int32Array } | undefined;
 
   constructor() {
     super(() => {
@@ -271,53 +292,89 @@ export class RawTier extends Tier<ChunkEncoder> {
     });
   }
 
-  /** The arena slot of series `id`'s open chunk, opened on first use in this generation. */
-  slotFor(id: number): number {
-    let slot = this.slots.get(id);
-    if (slot === undefined) {
-      const hint = this.hints.get(id);
-      const size = hint === undefined ? 16 : (hint % (MAX_HINT_BYTES + 1)) + 16;
-      const layout =
-        hint === undefined ? undefined : layoutAt(Math.floor(hint / (MAX_HINT_BYTES + 1)));
-      // Every 4th chunk of a series is re-checked at sealing (layouts drift).
-      slot = this.arena.open(size, layout, (this.gen + id) % 4 === 0);
-      this.slots.set(id, slot);
-    }
+  /**
+   * The arena slot of the open chunk of series `id` (at `row`), opened on first use in this
+   * generation. A negative row (a dropped series) gets a chunk without hint each call.
+   */
+  slotFor(id: number, row: number): number {
+    if (row >= this.rowSlot.length) this.growRows(row);
+    const cached = this.slotOfRow(row);
+    if (cached >= 0) return cached;
+    const hint = row >= 0 ? this.hints[row] : NaN;
+    const none = Number.isNaN(hint);
+    const size = none ? 16 : (hint % (MAX_HINT_BYTES + 1)) + 16;
+    const layout = none ? undefined : layoutAt(Math.floor(hint / (MAX_HINT_BYTES + 1)));
+    // Every 4th chunk of a series is re-checked at sealing (layouts drift).
+    const slot = this.arena.open(size, layout, (this.gen + id) % 4 === 0);
+    if (slot >= this.slotIds.length) this.growSlots();
+    this.slotIds[slot] = id;
+    this.slotRows[slot] = row;
+    if (row >= 0) this.rowSlot[row] = slot;
+    this.byId = undefined;
     return slot;
   }
 
-  override headSize(): number {
-    return this.slots.size;
+  /**
+   * Forgets `row` (its series was dropped; the row may be given to a new series, which must
+   * not inherit its hint or open chunk). The open chunk stays and is sealed under the old id.
+   */
+  releaseRow(row: number): void {
+    if (row < 0 || row >= this.rowSlot.length) return;
+    const slot = this.slotOfRow(row);
+    if (slot >= 0) this.slotRows[slot] = -1;
+    this.rowSlot[row] = -1;
+    this.hints[row] = NaN;
   }
 
-  /** Calls fn with each open chunk's series id, compacted bytes and sample count. */
+  override headSize(): number {
+    return this.arena.size;
+  }
+
+  /** Calls fn with each open chunk's series id, compacted bytes and sample count (open order). */
   forEachHeadChunk(fn: (id: number, compact: Uint8Array, count: number) => void): void {
-    for (const [id, slot] of this.slots) fn(id, this.arena.compact(slot), this.arena.count(slot));
+    const a = this.arena;
+    for (let slot = 0; slot < a.size; slot++)
+      fn(this.slotIds[slot], a.compact(slot), a.count(slot));
+  }
+
+  override seal(): SealedBlock | undefined {
+    if (this.arena.size > 0) {
+      this.sealOrder = this.slotsById();
+      // Hints of the next generation are those of the chunks sealed now (as with a fresh map:
+      // a series idle for a whole generation starts from the default size again).
+      this.hints.fill(NaN);
+    }
+    return super.seal();
   }
 
   protected override headIds(): Uint32Array {
-    return Uint32Array.from(this.slots.keys()).sort();
+    const order = this.sealOrder;
+    const ids = new Uint32Array(order.length);
+    for (let i = 0; i < order.length; i++) ids[i] = this.slotIds[order[i]];
+    return ids;
   }
 
-  protected override sealChunk(id: number, i: number, counts: Uint32Array): Uint8Array {
-    const slot = this.slots.get(id)!;
+  protected override sealChunk(_id: number, i: number, counts: Uint32Array): Uint8Array {
+    const slot = this.sealOrder[i];
     counts[i] = this.arena.count(slot);
     const bytes = this.arena.compact(slot);
-    const size = Math.min(this.arena.bytes(slot).length, MAX_HINT_BYTES);
-    this.nextHints.set(id, this.arena.nextLayoutIndex(slot) * (MAX_HINT_BYTES + 1) + size);
+    const row = this.slotRows[slot];
+    if (row >= 0) {
+      const size = Math.min(this.arena.bytes(slot).length, MAX_HINT_BYTES);
+      this.hints[row] = this.arena.nextLayoutIndex(slot) * (MAX_HINT_BYTES + 1) + size;
+    }
     return bytes;
   }
 
   protected override clearHead(): void {
-    this.slots.clear();
     this.arena.reset();
-    this.hints = this.nextHints;
-    this.nextHints = new Map();
+    this.sealOrder = new Int32Array(0);
+    this.byId = undefined;
   }
 
-  protected override headChunk(id: number): HeadChunk | undefined {
-    const slot = this.slots.get(id);
-    if (slot === undefined) return undefined;
+  protected override headChunk(id: number, row = -1): HeadChunk | undefined {
+    const slot = row >= 0 ? this.slotOfRow(row) : this.slotOfId(id);
+    if (slot < 0 || this.slotIds[slot] !== id) return undefined;
     const a = this.arena;
     return {
       bytes: a.bytes(slot),
@@ -329,7 +386,76 @@ export class RawTier extends Tier<ChunkEncoder> {
   }
 
   protected override headBytes(): number {
-    return this.arena.bytesHeld() + this.slots.size * 16 + this.hints.size * 16;
+    return (
+      this.arena.bytesHeld() +
+      this.rowSlot.byteLength +
+      this.hints.byteLength +
+      this.slotIds.byteLength +
+      this.slotRows.byteLength
+    );
+  }
+
+  /** The open slot of `row` in this generation, -1 when none. */
+  private slotOfRow(row: number): number {
+    if (row < 0 || row >= this.rowSlot.length) return -1;
+    const slot = this.rowSlot[row];
+    return slot >= 0 && slot < this.arena.size && this.slotRows[slot] === row ? slot : -1;
+  }
+
+  /** The open slot of series `id`, -1 when none (binary search in a sorted copy). */
+  private slotOfId(id: number): number {
+    if (this.arena.size === 0) return -1;
+    if (this.byId === undefined) {
+      const slots = this.slotsById();
+      const ids = new Uint32Array(slots.length);
+      for (let i = 0; i < slots.length; i++) ids[i] = this.slotIds[slots[i]];
+      this.byId = { ids, slots };
+    }
+    const i = findId(this.byId.ids, id);
+    return i < 0 ? -1 : this.byId.slots[i];
+  }
+
+  /** The open slots sorted by series id. */
+  private slotsById(): Int32Array {
+    const n = this.arena.size;
+    const ids = this.slotIds;
+    const out = new Int32Array(n);
+    // Sort id × m + slot as numbers (a native sort, no comparator) when it stays exact.
+    let m = 1;
+    while (m < n) m *= 2;
+    let maxId = 0;
+    for (let s = 0; s < n; s++) if (ids[s] > maxId) maxId = ids[s];
+    if (maxId * m + m <= Number.MAX_SAFE_INTEGER) {
+      const keys = new Float64Array(n);
+      for (let s = 0; s < n; s++) keys[s] = ids[s] * m + s;
+      keys.sort();
+      for (let i = 0; i < n; i++) out[i] = keys[i] % m;
+    } else {
+      for (let s = 0; s < n; s++) out[s] = s;
+      out.sort((a, b) => ids[a] - ids[b]);
+    }
+    return out;
+  }
+
+  private growRows(row: number): void {
+    let len = this.rowSlot.length * 2;
+    while (len <= row) len *= 2;
+    const slots = new Int32Array(len).fill(-1);
+    slots.set(this.rowSlot);
+    this.rowSlot = slots;
+    const hints = new Float64Array(len).fill(NaN);
+    hints.set(this.hints);
+    this.hints = hints;
+  }
+
+  private growSlots(): void {
+    const len = this.slotIds.length * 2;
+    const ids = new Uint32Array(len);
+    ids.set(this.slotIds);
+    this.slotIds = ids;
+    const rows = new Int32Array(len);
+    rows.set(this.slotRows);
+    this.slotRows = rows;
   }
 }
 

@@ -148,15 +148,13 @@ export class TsdbStore implements HistoryStore {
     this.hooks = hooks;
   }
 
-  append(batch: Batch): void {
+  append(batch: Batch, opts?: { readonly partial?: boolean }): void {
     if (!Number.isFinite(batch.timestampMs)) return;
     const t = Math.round(batch.timestampMs);
     if (!isEncodableTime(t)) return;
     if (t < this.newestMs - this.retentionRawMs) return;
     if (t > this.newestMs) this.newestMs = t;
-    if (this.latestBatch === undefined || t >= this.latestBatch.timestampMs) {
-      this.latestBatch = batch;
-    }
+    if (!opts?.partial) this.setLatest(batch);
     if (!(t < this.rawHeadEndMs)) this.maybeSeal(t);
     // Collect (series, value) first so persistence sees the batch before it is applied.
     // Reused across batches (indexed, not emptied: emptying frees and regrows its storage).
@@ -245,7 +243,7 @@ export class TsdbStore implements HistoryStore {
       const v = values[i];
       let slot = s.slot;
       if (s.slotGen !== raw.gen) {
-        slot = s.slot = raw.slotFor(s.id);
+        slot = s.slot = raw.slotFor(s.id, s.row);
         s.slotGen = raw.gen;
       }
       arena.append(slot, t, v);
@@ -316,6 +314,12 @@ export class TsdbStore implements HistoryStore {
     return this.latestBatch;
   }
 
+  setLatest(batch: Batch): void {
+    if (this.latestBatch === undefined || batch.timestampMs >= this.latestBatch.timestampMs) {
+      this.latestBatch = batch;
+    }
+  }
+
   metricNames(key: string): string[] {
     const ent = this.entities.get(key);
     if (ent === undefined) return [];
@@ -340,6 +344,10 @@ export class TsdbStore implements HistoryStore {
 
   /** The series with this identity, created when missing (recovery). */
   seriesFor(key: string, metric: string, labels: string | undefined): Series {
+    // A recovered series may get no sample: the next eviction scan looks at it. (Series
+    // created by `append` get their sample at once, which lowers minLastMs as needed — no
+    // full scan per append while series are being created.)
+    this.minLastMs = -Infinity;
     const ent = this.entity(key);
     if (labels === undefined) {
       let s = ent.plain.get(metric);
@@ -464,7 +472,6 @@ export class TsdbStore implements HistoryStore {
     );
     ent.count++;
     this.allSeries.add(s);
-    this.minLastMs = -Infinity; // a series without samples is dropped at the next scan
     return s;
   }
 
@@ -483,7 +490,7 @@ export class TsdbStore implements HistoryStore {
     endMs: number,
   ): { ts: Float64Array; vs: Float64Array; n: number } {
     if (startMs > endMs) return { ts: new Float64Array(0), vs: new Float64Array(0), n: 0 };
-    const r = this.raw.read(s.id, startMs, endMs);
+    const r = this.raw.read(s.id, startMs, endMs, s.row);
     let { ts, vs } = r;
     let n = r.n;
     if (!r.sorted) {
@@ -534,7 +541,7 @@ export class TsdbStore implements HistoryStore {
     for (let i = 0; i < r.n; i++) add(r.ts[i], r.min[i], r.max[i], r.sum[i], r.count[i]);
     if (minute) {
       // Samples still held raw are not rolled up yet: aggregate them by minute here.
-      const raw = this.raw.read(s.id, from, endMs);
+      const raw = this.raw.read(s.id, from, endMs, s.row);
       for (let i = 0; i < raw.n; i++) {
         const v = raw.vs[i];
         add(bucketStart(raw.ts[i], MINUTE_MS), v, v, v, 1);
@@ -621,6 +628,8 @@ export class TsdbStore implements HistoryStore {
         continue;
       }
       this.allSeries.delete(s);
+      // The row goes to the next new series: the raw tier forgets what it kept under it.
+      this.raw.releaseRow(s.row);
       this.cols.release(s.row);
       s.row = -1;
       const ent = this.entities.get(s.key);

@@ -71,7 +71,9 @@ export interface ScrapeStats {
  * fetches every Ready node's kubelet endpoint in parallel (each request bounded by
  * `kubeletTimeoutMs`) and merges what parsed. A node that fails, times out or answers
  * malformed data is missing from this tick's batch only; failures are logged in one line
- * per tick. Rejects only when the scrape is aborted before discovery synced.
+ * per tick. With `onPart`, each node's sets go to it as soon as they are parsed (the pipeline
+ * processes and stores them while other nodes are still answering) and the returned batch is
+ * empty. Rejects only when the scrape is aborted before discovery synced.
  */
 export class KubeletSource implements Source, HasClusterView {
   readonly name: string;
@@ -112,7 +114,11 @@ export class KubeletSource implements Source, HasClusterView {
     if (discovery === undefined) this.discovery.start();
   }
 
-  async scrape(window: Window, signal: AbortSignal): Promise<Batch> {
+  async scrape(
+    window: Window,
+    signal: AbortSignal,
+    onPart?: (part: Batch) => void,
+  ): Promise<Batch> {
     if (!this.discovery.synced()) {
       const ok = await this.discovery.waitForSync(this.opts.kubeletTimeoutMs, signal);
       if (!ok) throw new Error('the API server has not answered the first node/pod lists yet');
@@ -146,7 +152,7 @@ export class KubeletSource implements Source, HasClusterView {
         continue;
       }
       stats.nodes++;
-      jobs.push(this.scrapeNode(target, batch, scope.signal, stats));
+      jobs.push(this.scrapeNode(target, batch, scope.signal, stats, onPart));
     }
     try {
       await Promise.all(jobs);
@@ -174,6 +180,7 @@ export class KubeletSource implements Source, HasClusterView {
     batch: Batch,
     signal: AbortSignal,
     stats: ScrapeStats,
+    onPart: ((part: Batch) => void) | undefined,
   ): Promise<void> {
     try {
       const text = await this.client.get(
@@ -204,8 +211,11 @@ export class KubeletSource implements Source, HasClusterView {
           `node ${target.nodeName}: malformed ${PATHS[this.opts.endpoint]} answer: ${(err as Error).message}`,
         );
       }
-      local.sets.forEach((v, k) => batch.sets.set(k, v));
       stats.ok++;
+      // A node's sets are complete here: hand them on now (processed and stored while the
+      // other nodes are still answering), or merge them into the returned batch.
+      if (onPart !== undefined) onPart(local);
+      else local.sets.forEach((v, k) => batch.sets.set(k, v));
     } catch (err) {
       stats.failed++;
       const reason: unknown = signal.aborted ? signal.reason : undefined;
