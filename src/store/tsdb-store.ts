@@ -118,7 +118,9 @@ export class TsdbStore implements HistoryStore {
   private rawHeadEndMs = NaN;
   private hourHeadEndMs = NaN;
   private readonly entities = new Map<string, Entity>();
-  private readonly allSeries = new Set<Series>();
+  /** Live series by row (rows are dense and reused): 8 bytes per series, not a Set entry. */
+  private readonly byRow: (Series | undefined)[] = [];
+  private live = 0;
   private readonly cols = new SeriesColumns();
   private readonly intern = new Map<string, string>();
   private nextId = 0;
@@ -334,12 +336,16 @@ export class TsdbStore implements HistoryStore {
 
   /** Live series. */
   seriesCount(): number {
-    return this.allSeries.size;
+    return this.live;
+  }
+
+  private *liveSeries(): IterableIterator<Series> {
+    for (const s of this.byRow) if (s !== undefined) yield s;
   }
 
   /** Every live series (for snapshots). */
   series(): IterableIterator<Series> {
-    return this.allSeries.values();
+    return this.liveSeries();
   }
 
   /** The series with this identity, created when missing (recovery). */
@@ -405,7 +411,7 @@ export class TsdbStore implements HistoryStore {
       raw: this.raw.bytes(),
       minute: this.minute.bytes(),
       hour: this.hour.bytes(),
-      index: this.allSeries.size * 160 + this.cols.bytes(),
+      index: this.live * 160 + this.cols.bytes(),
     };
   }
 
@@ -425,7 +431,7 @@ export class TsdbStore implements HistoryStore {
   /** Series by id (live ones), for writing blocks. */
   seriesById(): Map<number, Series> {
     const m = new Map<number, Series>();
-    for (const s of this.allSeries) m.set(s.id, s);
+    for (const s of this.byRow) if (s !== undefined) m.set(s.id, s);
     return m;
   }
 
@@ -471,7 +477,9 @@ export class TsdbStore implements HistoryStore {
       this.cols.alloc(),
     );
     ent.count++;
-    this.allSeries.add(s);
+    while (this.byRow.length <= s.row) this.byRow.push(undefined);
+    this.byRow[s.row] = s;
+    this.live++;
     return s;
   }
 
@@ -622,12 +630,16 @@ export class TsdbStore implements HistoryStore {
     const cut = this.newestMs - this.retentionRollupMs;
     if (cut <= this.minLastMs) return;
     let min = Infinity;
-    for (const s of this.allSeries) {
+    const byRow = this.byRow;
+    for (let row = 0; row < byRow.length; row++) {
+      const s = byRow[row];
+      if (s === undefined) continue;
       if (s.lastMs >= cut) {
         if (s.lastMs < min) min = s.lastMs;
         continue;
       }
-      this.allSeries.delete(s);
+      byRow[row] = undefined;
+      this.live--;
       // The row goes to the next new series: the raw tier forgets what it kept under it.
       this.raw.releaseRow(s.row);
       this.cols.release(s.row);
