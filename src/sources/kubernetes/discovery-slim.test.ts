@@ -114,3 +114,38 @@ test('a scrape out of its time budget keeps the nodes that answered and names th
     await sim.stop();
   }
 });
+
+test('nodes a scrape budget cut off are asked first in the next scrape', async () => {
+  const sim = await startSimulator({ nodes: 6, podsPerNode: 1, containersPerPod: 1 });
+  const uri = parseUri('--source', `${sim.sourceUri}&kubeletTimeout=10s`);
+  // One request at a time, 250 ms each, 1 s per scrape: about 3 of the 6 nodes fit.
+  const opts = {
+    ...parseKubernetesOptions(uri, 'summary', 1000),
+    scrapeBudgetMs: 1000,
+    maxConcurrentRequests: 1,
+  };
+  const src = new KubeletSource(opts, resolveClusterAccess(opts, 'test'), logger);
+  try {
+    for (let i = 0; i < 6; i++) sim.setFault(`node-${i}`, 'slow', 250);
+    const answered = (b: { sets: Map<string, unknown> }): string[] =>
+      [...b.sets.keys()].filter((k) => /^node:[^/]+$/.test(k)).map((k) => k.slice(5));
+    const first = answered(
+      await src.scrape({ startMs: 0, endMs: Date.now() }, new AbortController().signal),
+    );
+    const cut = ['node-0', 'node-1', 'node-2', 'node-3', 'node-4', 'node-5'].filter(
+      (n) => !first.includes(n),
+    );
+    assert.ok(first.length >= 1 && cut.length >= 1, `first scrape: ${first.join(',')}`);
+    const second = answered(
+      await src.scrape({ startMs: 0, endMs: Date.now() }, new AbortController().signal),
+    );
+    assert.ok(second.length >= 1, 'the second scrape reached some nodes');
+    // The nodes cut last time went first: what answered now is from them.
+    for (const n of second.slice(0, Math.min(second.length, cut.length))) {
+      assert.ok(cut.includes(n), `${n} answered, but cut last time were ${cut.join(',')}`);
+    }
+  } finally {
+    await src.close();
+    await sim.stop();
+  }
+});

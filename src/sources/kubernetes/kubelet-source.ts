@@ -73,7 +73,9 @@ export interface ScrapeStats {
  * malformed data is missing from this tick's batch only; failures are logged in one line
  * per tick. With `onPart`, each node's sets go to it as soon as they are parsed (the pipeline
  * processes and stores them while other nodes are still answering) and the returned batch is
- * empty. Rejects only when the scrape is aborted before discovery synced.
+ * empty. When the scrape budget cuts nodes off, those nodes are asked first next time, so
+ * an overloaded scrape misses different nodes each tick rather than the same ones. Rejects
+ * only when the scrape is aborted before discovery synced.
  */
 export class KubeletSource implements Source, HasClusterView {
   readonly name: string;
@@ -81,6 +83,11 @@ export class KubeletSource implements Source, HasClusterView {
   lastStats: ScrapeStats = { nodes: 0, ok: 0, failed: 0, skippedNotReady: 0, errors: [] };
   private readonly discovery: KubernetesDiscovery;
   private readonly client: KubeletClient;
+  /**
+   * Nodes the last scrape's budget cut off: asked first in the next scrape, so a scrape that
+   * cannot reach every node in time misses different nodes each tick, not the same ones.
+   */
+  private cutLast = new Set<string>();
 
   constructor(
     private readonly opts: KubernetesSourceOptions,
@@ -110,6 +117,7 @@ export class KubeletSource implements Source, HasClusterView {
       insecureTls: opts.kubeletInsecureTls || (opts.insecure && opts.kubeletCaFile === ''),
       token: access.token,
       timeoutMs: opts.kubeletTimeoutMs,
+      maxConcurrent: opts.maxConcurrentRequests,
     });
     if (discovery === undefined) this.discovery.start();
   }
@@ -126,6 +134,7 @@ export class KubeletSource implements Source, HasClusterView {
     const batch = emptyBatch(window.endMs);
     const stats: ScrapeStats = { nodes: 0, ok: 0, failed: 0, skippedNotReady: 0, errors: [] };
     const jobs: Promise<void>[] = [];
+    const cut = new Set<string>();
     // Every node request listens for the abort: one listener per node on a signal of our
     // own (no MaxListenersExceededWarning on the caller's signal at 11+ nodes).
     const scope = new AbortController();
@@ -138,7 +147,13 @@ export class KubeletSource implements Source, HasClusterView {
       budgetMs === undefined
         ? undefined
         : setTimeout(() => scope.abort(new ScrapeBudgetError(budgetMs)), budgetMs);
-    for (const node of this.discovery.nodes()) {
+    // Requests queue in this order (at most maxConcurrentRequests in flight).
+    const nodes = [...this.discovery.nodes()];
+    if (this.cutLast.size > 0) {
+      const cutLast = this.cutLast;
+      nodes.sort((a, b) => Number(cutLast.has(b.name)) - Number(cutLast.has(a.name)));
+    }
+    for (const node of nodes) {
       if (!node.ready) {
         stats.skippedNotReady++;
         continue;
@@ -152,7 +167,7 @@ export class KubeletSource implements Source, HasClusterView {
         continue;
       }
       stats.nodes++;
-      jobs.push(this.scrapeNode(target, batch, scope.signal, stats, onPart));
+      jobs.push(this.scrapeNode(target, batch, scope.signal, stats, onPart, cut));
     }
     try {
       await Promise.all(jobs);
@@ -161,6 +176,7 @@ export class KubeletSource implements Source, HasClusterView {
       signal.removeEventListener('abort', onAbort);
     }
     this.lastStats = stats;
+    this.cutLast = cut;
     if (stats.failed > 0) {
       this.logger.warn(
         { failed: stats.failed, ok: stats.ok, errors: stats.errors.slice(0, 5) },
@@ -181,6 +197,7 @@ export class KubeletSource implements Source, HasClusterView {
     signal: AbortSignal,
     stats: ScrapeStats,
     onPart: ((part: Batch) => void) | undefined,
+    cut: Set<string>,
   ): Promise<void> {
     try {
       const text = await this.client.get(
@@ -219,6 +236,7 @@ export class KubeletSource implements Source, HasClusterView {
     } catch (err) {
       stats.failed++;
       const reason: unknown = signal.aborted ? signal.reason : undefined;
+      if (reason instanceof ScrapeBudgetError) cut.add(target.nodeName);
       stats.errors.push(
         reason instanceof ScrapeBudgetError
           ? `node ${target.nodeName}: ${reason.message}`

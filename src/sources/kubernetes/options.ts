@@ -35,6 +35,8 @@ export interface KubernetesSourceOptions {
    * pipeline dropping the whole source at its timeout. Undefined = no budget.
    */
   readonly scrapeBudgetMs?: number;
+  /** Kubelet requests in flight at most (not a --source option; default 256). */
+  readonly maxConcurrentRequests?: number;
   /** Node address types tried in order to reach a kubelet. */
   readonly addressTypes: readonly string[];
   /** Node annotation used for `host_id` when `spec.externalID` is empty ('' = none). */
