@@ -9,6 +9,7 @@
 //          [--max-rss-gib=8] [--resolution=15s] [--pods=30] [--containers=2]
 //          [--heap-mib=N]  (heapster's V8 old-space limit, NODE_OPTIONS=--max-old-space-size=N)
 //          [--scrape-offset=DURATION]  (heapster's --scrape-offset; default: heapster's, res/4)
+//          [--faults=slow:10 --slow-delay=3s]  (the simulator's faulty nodes, e.g. slow kubelets)
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -112,6 +113,8 @@ async function runOne(
     pods: number;
     containers: number;
     scrapeOffset: string | undefined;
+    faults: string | undefined;
+    slowDelay: string | undefined;
   },
 ): Promise<Record<string, unknown>> {
   const simPort = await freePort();
@@ -125,6 +128,8 @@ async function runOne(
       `--containers-per-pod=${opts.containers}`,
       `--listen=127.0.0.1:${simPort}`,
       '--kubelet-port=0',
+      ...(opts.faults === undefined ? [] : [`--faults=${opts.faults}`]),
+      ...(opts.slowDelay === undefined ? [] : [`--slow-delay=${opts.slowDelay}`]),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -259,6 +264,8 @@ async function runOne(
     resolution: opts.resolution,
     heapLimitMiB: opts.heapMiB ?? 'default (4 GiB here)',
     scrapeOffset: opts.scrapeOffset ?? 'default (resolution/4)',
+    simulatorFaults:
+      opts.faults === undefined ? 'none' : `${opts.faults} (${opts.slowDelay ?? '5s'})`,
     historyMinutes: round(historyMinutes, 1),
     stoppedBy,
     ticksMeasured: ticks.length,
@@ -294,6 +301,8 @@ async function main(): Promise<void> {
     pods: Number(arg('pods', '30')),
     containers: Number(arg('containers', '2')),
     scrapeOffset: arg('scrape-offset', '') === '' ? undefined : arg('scrape-offset', ''),
+    faults: arg('faults', '') === '' ? undefined : arg('faults', ''),
+    slowDelay: arg('slow-delay', '') === '' ? undefined : arg('slow-delay', ''),
   };
   const runs: Record<string, unknown>[] = [];
   for (const nodes of sizes) {
