@@ -176,7 +176,9 @@ export class SelfMetrics {
     });
     this.lastTickPhaseMs = new Gauge({
       name: 'heapster_tick_last_phase_milliseconds',
-      help: 'Last tick: duration of each phase (scrape, process, store)',
+      help:
+        'Last tick: duration of each phase (scrape: until the last node is processed and stored; ' +
+        'parts: of that, the per-node processing and storing; process and store: the whole-batch steps after it)',
       labelNames: ['phase'],
       registers,
     });

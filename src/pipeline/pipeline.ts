@@ -100,20 +100,24 @@ export class Pipeline {
     const spentMs = new Float64Array(processors.length);
     const store = this.opts.store;
     const whole = emptyBatch(ts);
-    // Sets stored with their part → their value counts then (see storeRest).
+    // Sets stored with their part → their value counts then (see `rest`).
     const stored = new Map<MetricSet, number>();
     // Parts are stored as they arrive only when some processing runs per part.
     const storeParts = store !== undefined && nLocal > 0;
     let storeError: unknown;
     let partMs = 0;
-    for (let i = 0; i < nLocal; i++) this.guard(processors[i], () => processors[i].beginTick?.(ts));
+    // A processor failing on every part is logged once per tick (and counted each time).
+    const failed = new Set<Processor>();
+    for (let i = 0; i < nLocal; i++) {
+      this.guard(processors[i], failed, () => processors[i].beginTick?.(ts));
+    }
     const takePart = (part: Batch): void => {
       const t0 = performance.now();
       part.timestampMs = ts;
       for (let i = 0; i < nLocal; i++) {
         const p = processors[i];
         const t1 = performance.now();
-        this.guard(p, () => {
+        this.guard(p, failed, () => {
           part = p.processPart!(part);
         });
         spentMs[i] += performance.now() - t1;
@@ -139,7 +143,9 @@ export class Pipeline {
       });
       // What sources returned instead of handing over (all of it, for most sources).
       if (returned.sets.size > 0) takePart(returned);
-      for (let i = 0; i < nLocal; i++) this.guard(processors[i], () => processors[i].endTick?.());
+      for (let i = 0; i < nLocal; i++) {
+        this.guard(processors[i], failed, () => processors[i].endTick?.());
+      }
       const scrapedAt = performance.now();
       // The scrape phase includes the per-part work done while nodes were answering.
       metrics.lastTickPhaseMs.set({ phase: 'scrape' }, scrapedAt - started);
@@ -148,7 +154,7 @@ export class Pipeline {
       for (let i = nLocal; i < processors.length; i++) {
         const p = processors[i];
         const t0 = performance.now();
-        this.guard(p, () => {
+        this.guard(p, failed, () => {
           batch = p.process(batch);
         });
         spentMs[i] += performance.now() - t0;
@@ -198,13 +204,18 @@ export class Pipeline {
     return n;
   }
 
-  /** Runs a processor step; a throw is logged and counted, and the data goes on without it. */
-  private guard(p: Processor, step: () => void): void {
+  /**
+   * Runs a processor step; a throw is counted, and logged unless `p` already failed in this
+   * tick (it is then in `failed`), and the data goes on without the step.
+   */
+  private guard(p: Processor, failed: Set<Processor>, step: () => void): void {
     try {
       step();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.opts.metrics.processorErrors.inc({ processor: p.name });
+      if (failed.has(p)) return;
+      failed.add(p);
       this.opts.logger.error(
         { processor: p.name, err: message },
         `processor ${p.name} failed; batch continues without it: ${message}`,

@@ -22,6 +22,7 @@ import { buildSummary } from '../sim/summary-format.js';
 import { summaryToSets } from '../sources/kubernetes/summary-parser.js';
 import { TsdbStore } from '../store/tsdb-store.js';
 import { Pipeline } from './pipeline.js';
+import { pino } from 'pino';
 
 const logger = rootLogger.child({ test: 'streaming' });
 logger.level = 'silent';
@@ -229,4 +230,52 @@ test('values a whole-batch processor adds to sets already stored with their part
   assert.deepEqual(values('whole'), [2]);
   // Each value once: the hour roll-up counts every append.
   assert.equal(store.seriesCount(), 3);
+});
+
+test('a node-local step that fails on every part is counted per part, logged once per tick, and skipped', async () => {
+  const lines: string[] = [];
+  const captured = pino({ level: 'error' }, { write: (s: string) => lines.push(s) });
+  const metrics = new SelfMetrics();
+  const store = new TsdbStore();
+  const part = (node: string): Batch => {
+    const b = emptyBatch(0);
+    const s = newMetricSet('node', { nodename: node }, { scrapeTimeMs: T0 });
+    s.values.set('memory/usage', 7);
+    b.sets.set(nodeKey(node), s);
+    return b;
+  };
+  const broken: Processor = {
+    name: 'broken',
+    process: (b) => b,
+    processPart() {
+      throw new Error('boom');
+    },
+  };
+  const p = new Pipeline({
+    sources: [
+      {
+        name: 'three',
+        async scrape(_w, _s, onPart) {
+          for (const n of ['a', 'b', 'c']) onPart!(part(n));
+          return emptyBatch(0);
+        },
+      },
+    ],
+    processors: [broken],
+    store,
+    sinks: [],
+    resolutionMs: STEP,
+    scrapeOffsetMs: 0,
+    scrapeTimeoutMs: 1000,
+    metrics,
+    logger: captured,
+  });
+  const batch = await p.runTick({ startMs: T0, endMs: T0 + STEP });
+  assert.deepEqual([...batch.sets.keys()].sort(), ['node:a', 'node:b', 'node:c']);
+  assert.deepEqual(store.keys(), ['node:a', 'node:b', 'node:c']);
+  const errors = (await metrics.registry.getMetricsAsJSON())
+    .find((m) => m.name === 'heapster_processor_errors_total')
+    ?.values.find((v) => v.labels.processor === 'broken')?.value;
+  assert.equal(errors, 3);
+  assert.equal(lines.filter((l) => l.includes('processor broken failed')).length, 1);
 });
