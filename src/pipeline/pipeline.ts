@@ -168,7 +168,8 @@ export class Pipeline {
       metrics.lastTickPhaseMs.set({ phase: 'process' }, processedAt - scrapedAt);
       if (storeError !== undefined) throw storeError;
       if (store) {
-        store.append(rest(batch, stored), { partial: true });
+        // Nothing stored part by part (no node-local steps): the batch is the rest.
+        store.append(stored.size === 0 ? batch : rest(batch, stored), { partial: true });
         store.setLatest(batch);
         const storeMs = performance.now() - processedAt;
         metrics.storeAppendDurationMs.observe(storeMs);

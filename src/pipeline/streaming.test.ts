@@ -22,6 +22,7 @@ import { buildSummary } from '../sim/summary-format.js';
 import { summaryToSets } from '../sources/kubernetes/summary-parser.js';
 import { TsdbStore } from '../store/tsdb-store.js';
 import { Pipeline } from './pipeline.js';
+import type { PipelineOptions } from './pipeline.js';
 import { pino } from 'pino';
 
 const logger = rootLogger.child({ test: 'streaming' });
@@ -40,7 +41,11 @@ function nodeParts(model: ClusterModel, endMs: number): Batch[] {
   });
 }
 
-function pipeline(store: TsdbStore, source: Source): Pipeline {
+function pipeline(
+  store: TsdbStore,
+  source: Source,
+  overrides: Partial<PipelineOptions> = {},
+): Pipeline {
   return new Pipeline({
     sources: [source],
     processors: defaultProcessors(),
@@ -51,22 +56,29 @@ function pipeline(store: TsdbStore, source: Source): Pipeline {
     scrapeTimeoutMs: 5_000,
     metrics: new SelfMetrics(),
     logger,
+    ...overrides,
   });
+}
+
+/** A part holding one node set with `memory/usage` = `value`. */
+function nodePart(node: string, value: number): Batch {
+  const b = emptyBatch(0);
+  const s = newMetricSet('node', { nodename: node }, { scrapeTimeMs: T0 });
+  s.values.set('memory/usage', value);
+  b.sets.set(nodeKey(node), s);
+  return b;
 }
 
 /** Every stored series' points, as text lines, sorted. */
 function dump(store: TsdbStore): string[] {
   const out: string[] = [];
-  for (const key of store.keys()) {
-    for (const s of store.series()) {
-      if (s.key !== key) continue;
-      const labels =
-        s.labels === undefined
-          ? undefined
-          : Object.fromEntries(s.labels.split(',').map((kv) => kv.split('=') as [string, string]));
-      const pts = store.query({ key, metric: s.metric, labels, startMs: 0, endMs: Infinity });
-      out.push(`${key} ${s.metric} ${s.labels ?? ''} ${JSON.stringify(pts)}`);
-    }
+  for (const s of store.series()) {
+    const labels =
+      s.labels === undefined
+        ? undefined
+        : Object.fromEntries(s.labels.split(',').map((kv) => kv.split('=') as [string, string]));
+    const pts = store.query({ key: s.key, metric: s.metric, labels, startMs: 0, endMs: Infinity });
+    out.push(`${s.key} ${s.metric} ${s.labels ?? ''} ${JSON.stringify(pts)}`);
   }
   return out.sort();
 }
@@ -140,27 +152,16 @@ test('per-node parts give the same batches and stored series as whole batches', 
 test('a part handed over after the source timed out is not stored', async () => {
   let late: ((b: Batch) => void) | undefined;
   const store = new TsdbStore();
-  const p = new Pipeline({
-    sources: [
-      {
-        name: 'slow',
-        scrape(_w, signal, onPart) {
-          late = onPart;
-          return new Promise((_resolve, reject) => {
-            signal.addEventListener('abort', () => reject(new Error('aborted')));
-          });
-        },
-      },
-    ],
-    processors: defaultProcessors(),
-    store,
-    sinks: [],
-    resolutionMs: STEP,
-    scrapeOffsetMs: 0,
-    scrapeTimeoutMs: 30,
-    metrics: new SelfMetrics(),
-    logger,
-  });
+  const slow: Source = {
+    name: 'slow',
+    scrape(_w, signal, onPart) {
+      late = onPart;
+      return new Promise((_resolve, reject) => {
+        signal.addEventListener('abort', () => reject(new Error('aborted')));
+      });
+    },
+  };
+  const p = pipeline(store, slow, { scrapeTimeoutMs: 30 });
   let now = T0;
   const model = new ClusterModel({
     nodes: 1,
@@ -181,13 +182,6 @@ test('a part handed over after the source timed out is not stored', async () => 
 
 test('values a whole-batch processor adds to sets already stored with their part are stored too', async () => {
   const store = new TsdbStore();
-  const set = (v: number): Batch => {
-    const b = emptyBatch(0);
-    const s = newMetricSet('node', { nodename: 'n' }, { scrapeTimeMs: T0 });
-    s.values.set('memory/usage', v);
-    b.sets.set(nodeKey('n'), s);
-    return b;
-  };
   const local: Processor = {
     name: 'local',
     process: (b) => b,
@@ -203,25 +197,14 @@ test('values a whole-batch processor adds to sets already stored with their part
       return b;
     },
   };
-  const p = new Pipeline({
-    sources: [
-      {
-        name: 'one',
-        async scrape(_w, _s, onPart) {
-          onPart!(set(5));
-          return emptyBatch(0);
-        },
-      },
-    ],
-    processors: [local, wholeStep],
-    store,
-    sinks: [],
-    resolutionMs: STEP,
-    scrapeOffsetMs: 0,
-    scrapeTimeoutMs: 1000,
-    metrics: new SelfMetrics(),
-    logger,
-  });
+  const one: Source = {
+    name: 'one',
+    async scrape(_w, _s, onPart) {
+      onPart!(nodePart('n', 5));
+      return emptyBatch(0);
+    },
+  };
+  const p = pipeline(store, one, { processors: [local, wholeStep] });
   await p.runTick({ startMs: T0, endMs: T0 + STEP });
   const values = (metric: string): number[] =>
     store.query({ key: nodeKey('n'), metric, startMs: 0, endMs: Infinity }).map((x) => x.value);
@@ -237,13 +220,6 @@ test('a node-local step that fails on every part is counted per part, logged onc
   const captured = pino({ level: 'error' }, { write: (s: string) => lines.push(s) });
   const metrics = new SelfMetrics();
   const store = new TsdbStore();
-  const part = (node: string): Batch => {
-    const b = emptyBatch(0);
-    const s = newMetricSet('node', { nodename: node }, { scrapeTimeMs: T0 });
-    s.values.set('memory/usage', 7);
-    b.sets.set(nodeKey(node), s);
-    return b;
-  };
   const broken: Processor = {
     name: 'broken',
     process: (b) => b,
@@ -251,25 +227,14 @@ test('a node-local step that fails on every part is counted per part, logged onc
       throw new Error('boom');
     },
   };
-  const p = new Pipeline({
-    sources: [
-      {
-        name: 'three',
-        async scrape(_w, _s, onPart) {
-          for (const n of ['a', 'b', 'c']) onPart!(part(n));
-          return emptyBatch(0);
-        },
-      },
-    ],
-    processors: [broken],
-    store,
-    sinks: [],
-    resolutionMs: STEP,
-    scrapeOffsetMs: 0,
-    scrapeTimeoutMs: 1000,
-    metrics,
-    logger: captured,
-  });
+  const three: Source = {
+    name: 'three',
+    async scrape(_w, _s, onPart) {
+      for (const n of ['a', 'b', 'c']) onPart!(nodePart(n, 7));
+      return emptyBatch(0);
+    },
+  };
+  const p = pipeline(store, three, { processors: [broken], metrics, logger: captured });
   const batch = await p.runTick({ startMs: T0, endMs: T0 + STEP });
   assert.deepEqual([...batch.sets.keys()].sort(), ['node:a', 'node:b', 'node:c']);
   assert.deepEqual(store.keys(), ['node:a', 'node:b', 'node:c']);

@@ -51,8 +51,8 @@ export function defaultProcessors(opts: DefaultProcessorsOptions = {}): Processo
           perNode(createNamespaceEnricher(cluster)),
         ]
       : []),
-    createPodAggregator(),
-    createNodeAggregator(),
+    perNode(createPodAggregator()),
+    perNode(createNodeAggregator()),
     ...(cluster ? [perNode(createNodeAutoscalingEnricher({ ...labels, cluster }))] : []),
     perNode(createNodeUtilization()),
     createNamespaceAggregator(),
@@ -61,9 +61,11 @@ export function defaultProcessors(opts: DefaultProcessorsOptions = {}): Processo
 }
 
 /**
- * Marks a processor that works set by set (the enrichers: each set's own labels and the
- * cluster view; node utilization: each node set's own values) as able to run on one node's
- * part of a tick: its `process` is also its `processPart`.
+ * Marks a processor whose work needs only one node's sets as able to run on one node's part
+ * of a tick: its `process` is also its `processPart`. The enrichers read each set's own
+ * labels and the cluster view; node utilization each node set's own values; the pod
+ * aggregator a pod's containers and the node aggregator a node's pods — all from the same
+ * kubelet, so in the same part.
  */
 function perNode(p: Processor): Processor {
   return { name: p.name, process: (b) => p.process(b), processPart: (b) => p.process(b) };

@@ -73,7 +73,7 @@ test('pod, container and namespace sets of known namespaces get namespace_id', (
 test('a namespace created, recreated or deleted between calls is seen by the next call', () => {
   const uids = new Map([['a', 'uid-a']]);
   const e = createNamespaceEnricher(view(uids));
-  assert.deepEqual(
+  const podsOfAandB = () =>
     ids(
       e.process(
         batch([
@@ -81,32 +81,11 @@ test('a namespace created, recreated or deleted between calls is seen by the nex
           ['pod', 'b'],
         ]),
       ),
-    ),
-    ['uid-a', undefined],
-  );
+    );
+  assert.deepEqual(podsOfAandB(), ['uid-a', undefined]);
   uids.set('a', 'uid-a2');
   uids.set('b', 'uid-b');
-  assert.deepEqual(
-    ids(
-      e.process(
-        batch([
-          ['pod', 'a'],
-          ['pod', 'b'],
-        ]),
-      ),
-    ),
-    ['uid-a2', 'uid-b'],
-  );
+  assert.deepEqual(podsOfAandB(), ['uid-a2', 'uid-b']);
   uids.delete('a');
-  assert.deepEqual(
-    ids(
-      e.process(
-        batch([
-          ['pod', 'a'],
-          ['pod', 'b'],
-        ]),
-      ),
-    ),
-    [undefined, 'uid-b'],
-  );
+  assert.deepEqual(podsOfAandB(), [undefined, 'uid-b']);
 });

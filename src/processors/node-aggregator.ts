@@ -34,10 +34,5 @@ export function createNodeAggregator(): Processor {
       rollUp(batch, SPEC);
       return batch;
     },
-    // A node's pods come from its own kubelet: one node's part holds the node and its pods.
-    processPart(part: Batch): Batch {
-      rollUp(part, SPEC);
-      return part;
-    },
   };
 }

@@ -73,8 +73,7 @@ function addContainer(target: PodTarget, values: ReadonlyMap<string, number>): v
  * without namespace/pod are skipped. Mutates and returns the batch; never throws on data.
  */
 export function createPodAggregator(): Processor {
-  // A pod's containers come from its node's kubelet: one node's part holds all of them.
-  return { name: 'pod_aggregator', process: aggregatePods, processPart: aggregatePods };
+  return { name: 'pod_aggregator', process: aggregatePods };
 }
 
 function aggregatePods(batch: Batch): Batch {

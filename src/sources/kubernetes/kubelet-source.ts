@@ -148,11 +148,13 @@ export class KubeletSource implements Source, HasClusterView {
         ? undefined
         : setTimeout(() => scope.abort(new ScrapeBudgetError(budgetMs)), budgetMs);
     // Requests queue in this order (at most maxConcurrentRequests in flight).
-    const nodes = [...this.discovery.nodes()];
-    if (this.cutLast.size > 0) {
-      const cutLast = this.cutLast;
-      nodes.sort((a, b) => Number(cutLast.has(b.name)) - Number(cutLast.has(a.name)));
-    }
+    const cutLast = this.cutLast;
+    const nodes =
+      cutLast.size === 0
+        ? this.discovery.nodes()
+        : [...this.discovery.nodes()].sort(
+            (a, b) => Number(cutLast.has(b.name)) - Number(cutLast.has(a.name)),
+          );
     for (const node of nodes) {
       if (!node.ready) {
         stats.skippedNotReady++;
