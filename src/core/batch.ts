@@ -1,4 +1,5 @@
 import type { EntityType } from './keys.js';
+import { SlotMap } from './slot-map.js';
 
 /** Entity labels (`type`, `nodename`, `pod_name`, ...). */
 export type Labels = Record<string, string>;
@@ -40,7 +41,7 @@ export function newMetricSet(
   const start = times.collectionStartMs ?? 0;
   return {
     labels: { ...labels, type },
-    values: new Map(),
+    values: new SlotMap(),
     labeled: [],
     scrapeTimeMs: times.scrapeTimeMs,
     collectionStartMs: start,

@@ -13,6 +13,7 @@ import {
 } from '../core/labels.js';
 import { ALL_METRICS } from '../core/metrics.js';
 import { foldTimes } from './aggregate.js';
+import { SlotMap } from '../core/slot-map.js';
 
 /** Labels a pod set created by the aggregator copies from its first container. */
 const POD_LABELS = [
@@ -109,7 +110,7 @@ function aggregatePods(batch: Batch): Batch {
       } else {
         const pod: MetricSet = {
           labels: podLabels(labels, ns, podName),
-          values: new Map(),
+          values: new SlotMap(),
           labeled: [],
           scrapeTimeMs: container.scrapeTimeMs,
           collectionStartMs: container.collectionStartMs,

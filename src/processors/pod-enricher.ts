@@ -19,6 +19,7 @@ import type {
 } from '../sources/kubernetes/cluster-view.js';
 import { LabelCopier, setEntries } from './label-copier.js';
 import type { LabelCopyOptions } from './label-copier.js';
+import { SlotMap } from '../core/slot-map.js';
 
 /** Resources with their own request/limit metrics; any other requested resource gives `<name>/request`. */
 const CPU = 'cpu';
@@ -278,7 +279,7 @@ function stub(
   setEntries(labels, plan.labels);
   const set: MetricSet = {
     labels,
-    values: new Map(),
+    values: new SlotMap(),
     labeled: [],
     scrapeTimeMs: batch.timestampMs,
     collectionStartMs: pod.startMs ?? 0,
