@@ -235,3 +235,65 @@ test('WAL: values records replay by their batch record; one whose batch record i
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('WAL: a tick stored node by node is written as values only from its second tick on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapster-store-'));
+  try {
+    const opts = { dataDir: dir, logger: recordingLogger().logger, syncEveryMs: 0 };
+    const a = openTsdbStore(opts);
+    const t0 = 1_700_000_400_000 - (1_700_000_400_000 % HOUR) + 60_000;
+    const NODES = 5;
+    const METRICS = 20;
+    // One part per node, as the kubelet sources hand them over.
+    const part = (t: number, node: number): Batch => ({
+      timestampMs: t,
+      sets: new Map([
+        [
+          `node:n${node}`,
+          {
+            labels: { type: 'node' },
+            values: new Map(Array.from({ length: METRICS }, (_, m) => [`m${m}`, t / 1000 + m])),
+            labeled: [],
+            scrapeTimeMs: t,
+            collectionStartMs: 0,
+            createMs: 0,
+          },
+        ],
+      ]),
+    });
+    const walBytes = (): number =>
+      readdirSync(join(dir, 'wal')).reduce(
+        (sum, f) => sum + readFileSync(join(dir, 'wal', f)).length,
+        0,
+      );
+    const grew: number[] = [];
+    for (let tick = 0; tick < 4; tick++) {
+      const before = walBytes();
+      for (let node = 0; node < NODES; node++) {
+        a.append(part(t0 + tick * 15_000, node), { partial: true });
+      }
+      await flushStore(a);
+      grew.push(walBytes() - before);
+    }
+    // From the second tick on, per part: an 8-byte frame, a 17-byte header, 8 bytes per sample.
+    const valuesOnly = NODES * (8 + 17 + METRICS * 8);
+    assert.deepEqual(grew.slice(1), [valuesOnly, valuesOnly, valuesOnly]);
+    assert.ok(grew[0] > valuesOnly + NODES * METRICS * 4, `first tick ${grew[0]} bytes`);
+    await a.close();
+    const b = openTsdbStore(opts);
+    for (let node = 0; node < NODES; node++) {
+      for (const m of [0, METRICS - 1]) {
+        const got = b
+          .query({ key: `node:n${node}`, metric: `m${m}`, startMs: 0, endMs: t0 + HOUR })
+          .map((p) => p.value);
+        assert.deepEqual(
+          got,
+          [0, 1, 2, 3].map((tick) => (t0 + tick * 15_000) / 1000 + m),
+        );
+      }
+    }
+    await b.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -39,6 +39,16 @@ const REC_VALUES = 4;
 const BLOCK_MAGIC = 0x324b4248; // "HBK2": the header (series names) is deflated
 const SNAP_MAGIC = 0x32534e48; // "HNS2"
 const NO_LABELS = 0xffff;
+/** Batch layouts remembered per WAL segment at most (one per node part; more start over). */
+const MAX_WAL_LAYOUTS = 200_000;
+
+/** A batch layout written to the WAL: its record number, series count and two id hashes. */
+interface WalLayout {
+  readonly seq: number;
+  readonly n: number;
+  readonly h1: number;
+  readonly h2: number;
+}
 
 /** Options of a persistent store. */
 export interface OpenStoreOptions extends TsdbStoreOptions {
@@ -580,19 +590,26 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
     opts.maxQueuedBytes ?? 256 * 2 ** 20,
   );
   let walGen = store.gen;
-  let prevIds = new Uint32Array(1024);
-  let prevN = -1;
-  // Number of the last batch record: a values record names it, so that a values record whose
-  // batch record was lost (dropped while the disk was failing) is skipped, never misread.
-  // Starts at random: a later process appending to the same segment does not repeat numbers.
+  // The batch layouts (series ids in order) written to the current segment, by first id and
+  // as a count and two hashes: a node's part repeats its series tick after tick and is then
+  // written as values only (8 bytes per sample instead of 12).
+  const layouts = new Map<number, WalLayout>();
+  let droppedWal = writer.stats.droppedWalBytes;
+  // Number of the last batch record: a values record names its batch record's number, so that
+  // a values record whose batch record was lost (dropped while the disk was failing) is
+  // skipped, never misread. Starts at random: a later process appending to the same segment
+  // does not repeat numbers.
   let layoutSeq = Math.floor(Math.random() * 2 ** 32);
   const hooks: StoreHooks = {
     onBatch(st, t, series, vals) {
       if (replaying) return;
       const gen = st.gen;
-      if (gen !== walGen) {
+      // A new segment starts with full batch records; so does every layout after the writer
+      // dropped records (one may have been its batch record).
+      if (gen !== walGen || writer.stats.droppedWalBytes !== droppedWal) {
         walGen = gen;
-        prevN = -1; // a new segment starts with full batch records
+        droppedWal = writer.stats.droppedWalBytes;
+        layouts.clear();
       }
       let out: Bytes | undefined;
       for (let i = 0; i < series.length; i++) {
@@ -613,28 +630,34 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
         out.buf.writeUInt32LE(out.len - start - 8, start);
         out.buf.writeUInt32LE(crc32(out.buf.subarray(start + 8, out.len)), start + 4);
       }
-      // The same series as the previous batch (the usual case): values only.
+      // The same series as the last batch record with this first id (the usual case): values only.
       const n = series.length;
-      if (prevIds.length < n) prevIds = new Uint32Array(n * 2);
-      let same = n === prevN;
+      let h1 = 0x811c9dc5;
+      let h2 = n;
       for (let i = 0; i < n; i++) {
         const id = series[i].id;
-        if (same && prevIds[i] !== id) same = false;
-        prevIds[i] = id;
+        h1 = Math.imul(h1 ^ id, 0x01000193);
+        h2 = Math.imul(h2 ^ id, 0x5bd1e995) + i;
       }
-      prevN = n;
-      if (!same) layoutSeq = (layoutSeq + 1) >>> 0;
+      const first = n > 0 ? series[0].id : -1;
+      let layout = layouts.get(first);
+      const same = layout !== undefined && layout.n === n && layout.h1 === h1 && layout.h2 === h2;
+      if (!same) {
+        layoutSeq = (layoutSeq + 1) >>> 0;
+        if (layouts.size >= MAX_WAL_LAYOUTS) layouts.clear();
+        layout = { seq: layoutSeq, n, h1, h2 };
+        layouts.set(first, layout);
+      }
       const payload = 17 + n * (same ? 8 : 12);
       const rec = Buffer.allocUnsafe(8 + payload);
       rec.writeUInt32LE(payload, 0);
       rec[8] = same ? REC_VALUES : REC_BATCH;
       rec.writeDoubleLE(t, 9);
       rec.writeUInt32LE(n, 17);
-      rec.writeUInt32LE(layoutSeq, 21);
+      rec.writeUInt32LE(layout!.seq, 21);
       let p = 25;
       if (!same) {
-        rec.set(new Uint8Array(prevIds.buffer, 0, n * 4), p);
-        p += n * 4;
+        for (let i = 0; i < n; i++, p += 4) rec.writeUInt32LE(series[i].id, p);
       }
       rec.set(new Uint8Array(vals.buffer, vals.byteOffset, n * 8), p);
       rec.writeUInt32LE(crc32(rec.subarray(8)), 4);
@@ -672,8 +695,9 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
   const fromGen = snap?.gen ?? 0;
   const byWalId = new Map<number, Series>();
   let list: Series[] = [];
-  let walList: (Series | undefined)[] = [];
-  let walSeq = -1;
+  let walList: (Series | undefined)[] | undefined = [];
+  // The series of each batch record of the segment, by its number (values records name it).
+  const walLayouts = new Map<number, (Series | undefined)[]>();
   let values = new Float64Array(1024);
   let replayed = 0;
   for (const gen of listGens(join(dir, 'wal'), '.wal')) {
@@ -691,8 +715,7 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
       );
     }
     byWalId.clear();
-    walList = [];
-    walSeq = -1;
+    walLayouts.clear();
     let off = 0;
     while (off < valid) {
       const len = buf.readUInt32LE(off);
@@ -722,14 +745,16 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
         p += 16;
         if (values.length < n) values = new Float64Array(n);
         if (type === REC_BATCH) {
-          walSeq = seq;
           walList = [];
           for (let i = 0; i < n; i++) {
             walList.push(byWalId.get(buf.readUInt32LE(p)));
             p += 4;
           }
-        } else if (seq !== walSeq || walList.length !== n) {
-          continue; // its batch record is not in this segment: cannot map
+          walLayouts.set(seq, walList);
+        } else {
+          walList = walLayouts.get(seq);
+          // Its batch record is not in this segment: cannot map.
+          if (walList === undefined || walList.length !== n) continue;
         }
         list = [];
         for (let i = 0; i < n; i++) {
