@@ -5,7 +5,7 @@ import { emptyBatch } from '../../core/batch.js';
 import { cadvisorToSets } from './cadvisor-parser.js';
 import { PromParseError, parsePromText } from './prometheus-text.js';
 import { resourceToSets } from './resource-parser.js';
-import { SummaryFormatError, summaryToSets } from './summary-parser.js';
+import { SummaryFormatError, parseTime, summaryToSets } from './summary-parser.js';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
@@ -189,4 +189,38 @@ test('prometheus text: escaped label values, +Inf, and a malformed line names it
     (e: Error) => e instanceof PromParseError && /line 2/.test(e.message),
   );
   assert.throws(() => parsePromText('m notanumber\n', () => undefined), PromParseError);
+});
+
+test('summary times parse exactly as Date.parse does, fast path or not', () => {
+  const texts = [
+    '2026-12-07T17:06:49Z',
+    '2026-12-07T17:06:49.5Z',
+    '2026-12-07T17:06:49.123456789Z',
+    '2026-12-07T17:06:49.1239Z',
+    '2026-12-07T17:06:49.9999999999Z',
+    '2026-12-07T17:06:49.Z',
+    '2024-02-29T23:59:59Z',
+    '2026-02-30T00:00:00Z',
+    '2026-12-31T24:00:00Z',
+    '2026-12-07T17:60:00Z',
+    '2026-12-07T17:06:60Z',
+    '2026-13-07T17:06:49Z',
+    '2026-12-07t17:06:49z',
+    '2026-12-07T17:06:49+02:00',
+    '2026-12-07T17:06:49.25-05:30',
+    '1969-12-31T23:59:59Z',
+    '0001-01-01T00:00:00Z',
+    '2026-1a-07T17:06:49Z',
+    '2026-12-07T17:06:4xZ',
+    '2026-12-07',
+    '',
+    'not a time',
+  ];
+  // And a spread of valid times across years, months and fractions.
+  for (let i = 0; i < 2000; i++) {
+    const ms = Date.UTC(1970, 0, 1) + Math.floor(((i * 7919) % 2000) * 86_400_000 * 11.3) + i;
+    const iso = new Date(ms).toISOString();
+    texts.push(iso, iso.replace(/\.\d+Z$/, 'Z'), iso.replace('Z', `${i % 1000}Z`));
+  }
+  for (const t of texts) assert.equal(parseTime(t), Date.parse(t), t);
 });

@@ -41,10 +41,58 @@ let lastTimeMs: number | undefined;
 function time(v: J): number | undefined {
   if (typeof v !== 'string') return undefined;
   if (v === lastTimeText) return lastTimeMs;
-  const t = Date.parse(v);
+  const t = parseTime(v);
   lastTimeText = v;
   lastTimeMs = Number.isNaN(t) ? undefined : t;
   return lastTimeMs;
+}
+
+/** The value of the ASCII digit at `i` of `s`, or NaN. */
+function digit(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : NaN;
+}
+
+/**
+ * `Date.parse(s)`, with a fast path for the UTC form kubelets write
+ * (`2026-12-07T17:06:49Z`, `...:49.123456789Z`; fractions truncated to ms, as Date.parse
+ * does): start times differ per container, so most texts are new to the cache above.
+ */
+export function parseTime(s: string): number {
+  const n = s.length;
+  if (
+    n < 20 ||
+    s.charCodeAt(n - 1) !== 90 || // Z
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(10) !== 84 || // T
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58
+  ) {
+    return Date.parse(s);
+  }
+  const year = digit(s, 0) * 1000 + digit(s, 1) * 100 + digit(s, 2) * 10 + digit(s, 3);
+  const month = digit(s, 5) * 10 + digit(s, 6);
+  const day = digit(s, 8) * 10 + digit(s, 9);
+  const hour = digit(s, 11) * 10 + digit(s, 12);
+  const minute = digit(s, 14) * 10 + digit(s, 15);
+  const second = digit(s, 17) * 10 + digit(s, 18);
+  let ms = 0;
+  if (n > 20) {
+    // A fraction: '.' and 1-9 digits before the Z.
+    if (s.charCodeAt(19) !== 46 || n < 22 || n > 30) return Date.parse(s);
+    for (let i = 20, scale = 100; i < n - 1; i++, scale /= 10) {
+      const d = digit(s, i);
+      if (Number.isNaN(d)) return Date.parse(s);
+      if (scale >= 1) ms += d * scale;
+    }
+  } else if (s.charCodeAt(19) !== 90) return Date.parse(s);
+  // Anything unusual (a day past the 28th, a leap second, non-digits) goes to Date.parse.
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour <= 23 && minute <= 59)) {
+    return Date.parse(s);
+  }
+  if (!(second <= 59) || !(year >= 1970)) return Date.parse(s);
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
 function put(set: MetricSet, name: string, v: J): void {
