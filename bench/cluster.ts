@@ -13,13 +13,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { recordResult } from './results.js';
+import { BIN, freePort, startSimulator } from './support/cluster-procs.js';
 
-const BIN = fileURLToPath(new URL('../bin/heapster.js', import.meta.url));
 const CLK_TCK = 100; // USER_HZ on Linux
 
 const arg = (name: string, def: string): string => {
@@ -33,18 +31,6 @@ const median = (xs: number[]): number => {
   return s[Math.floor(s.length / 2)];
 };
 const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** utime + stime of a process, seconds; NaN when it is gone. */
 function cpuSeconds(pid: number): number {
@@ -117,33 +103,14 @@ async function runOne(
     slowDelay: string | undefined;
   },
 ): Promise<Record<string, unknown>> {
-  const simPort = await freePort();
-  const sim = spawn(
-    process.execPath,
-    [
-      BIN,
-      'simulate',
-      `--nodes=${nodes}`,
-      `--pods-per-node=${opts.pods}`,
-      `--containers-per-pod=${opts.containers}`,
-      `--listen=127.0.0.1:${simPort}`,
-      '--kubelet-port=0',
-      ...(opts.faults === undefined ? [] : [`--faults=${opts.faults}`]),
-      ...(opts.slowDelay === undefined ? [] : [`--slow-delay=${opts.slowDelay}`]),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
   const simStartMs = performance.now();
-  const source = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    sim.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve(out.slice(0, nl).trim());
-    });
-    sim.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-  sim.stdout.resume();
+  const { sim, source } = await startSimulator([
+    `--nodes=${nodes}`,
+    `--pods-per-node=${opts.pods}`,
+    `--containers-per-pod=${opts.containers}`,
+    ...(opts.faults === undefined ? [] : [`--faults=${opts.faults}`]),
+    ...(opts.slowDelay === undefined ? [] : [`--slow-delay=${opts.slowDelay}`]),
+  ]);
   const simulatorStartS = (performance.now() - simStartMs) / 1000;
   const dataDir = store === 'disk' ? mkdtempSync(join(os.tmpdir(), 'bench-cluster-')) : '';
   const port = await freePort();
