@@ -106,7 +106,7 @@ function aggregatePods(batch: Batch): Batch {
     if (target === undefined) {
       const existing = sets.get(pk);
       if (existing !== undefined) {
-        target = { pod: existing, sums: new Map() };
+        target = { pod: existing, sums: new SlotMap() };
       } else {
         const pod: MetricSet = {
           labels: podLabels(labels, ns, podName),
