@@ -226,8 +226,9 @@ const FLAGS: readonly FlagSpec[] = [
     def: '24h',
     group: 'ours',
     help:
-      'How long the store keeps every raw sample (at least 2 x --metric-resolution).\n' +
-      '--store-retention is an older spelling.',
+      'How long the store keeps every raw sample (at least 2 x --metric-resolution), in\n' +
+      'memory: about 1.4 bytes per sample, i.e. ~0.8 MB per hour for a node of 60 containers\n' +
+      'at 15 s (18 GB for 24 h of 1,000 such nodes). --store-retention is an older spelling.',
   },
   {
     name: 'retention',
