@@ -11,7 +11,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BIN, freePort, startSimulator } from './support/cluster-procs.js';
+import { freePort } from '../test/support/services.js';
+import { BIN, startSimulator } from './support/cluster-procs.js';
 
 const arg = (name: string, def: string): string => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));

@@ -16,7 +16,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { recordResult } from './results.js';
-import { BIN, freePort, startSimulator } from './support/cluster-procs.js';
+import { freePort } from '../test/support/services.js';
+import { BIN, startSimulator } from './support/cluster-procs.js';
 
 const CLK_TCK = 100; // USER_HZ on Linux
 

@@ -1,24 +1,12 @@
-// Processes of the cluster benchmarks: a free port, and the simulator started from
+// Processes of the cluster benchmarks: the simulator started from
 // bin/heapster.js with its --source line read from its first line of output.
 import { spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test/support/services.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/heapster.js', import.meta.url));
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** `heapster simulate` with these flags; resolves once it printed the --source value. */
 export async function startSimulator(

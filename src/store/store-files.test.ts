@@ -40,6 +40,26 @@ function batch(t: number, nodes: number): Batch {
 
 const METRICS = ['cpu/usage', 'memory/usage', 'cpu/usage_rate'];
 
+/** A batch of one node set with these plain values. */
+function nodeBatch(t: number, key: string, values: Iterable<[string, number]>): Batch {
+  return {
+    timestampMs: t,
+    sets: new Map([
+      [
+        key,
+        {
+          labels: { type: 'node' },
+          values: new Map(values),
+          labeled: [],
+          scrapeTimeMs: t,
+          collectionStartMs: 0,
+          createMs: 0,
+        },
+      ],
+    ]),
+  };
+}
+
 function sameData(a: TsdbStore | MemoryStore, b: TsdbStore, nodes: number, endMs: number): void {
   for (let i = 0; i < nodes; i++) {
     const key = `node:n${i}`;
@@ -167,22 +187,7 @@ test('WAL: values records replay by their batch record; one whose batch record i
     const opts = { dataDir: dir, logger: recordingLogger().logger, syncEveryMs: 0 };
     const a = openTsdbStore(opts);
     const t0 = 1_700_000_400_000 - (1_700_000_400_000 % HOUR) + 60_000;
-    const one = (t: number, values: [string, number][]): Batch => ({
-      timestampMs: t,
-      sets: new Map([
-        [
-          'node:n0',
-          {
-            labels: { type: 'node' },
-            values: new Map(values),
-            labeled: [],
-            scrapeTimeMs: t,
-            collectionStartMs: 0,
-            createMs: 0,
-          },
-        ],
-      ]),
-    });
+    const one = (t: number, values: [string, number][]): Batch => nodeBatch(t, 'node:n0', values);
     a.append(
       one(t0, [
         ['m0', 1],
@@ -245,22 +250,12 @@ test('WAL: a tick stored node by node is written as values only from its second 
     const NODES = 5;
     const METRICS = 20;
     // One part per node, as the kubelet sources hand them over.
-    const part = (t: number, node: number): Batch => ({
-      timestampMs: t,
-      sets: new Map([
-        [
-          `node:n${node}`,
-          {
-            labels: { type: 'node' },
-            values: new Map(Array.from({ length: METRICS }, (_, m) => [`m${m}`, t / 1000 + m])),
-            labeled: [],
-            scrapeTimeMs: t,
-            collectionStartMs: 0,
-            createMs: 0,
-          },
-        ],
-      ]),
-    });
+    const part = (t: number, node: number): Batch =>
+      nodeBatch(
+        t,
+        `node:n${node}`,
+        Array.from({ length: METRICS }, (_, m): [string, number] => [`m${m}`, t / 1000 + m]),
+      );
     const walBytes = (): number =>
       readdirSync(join(dir, 'wal')).reduce(
         (sum, f) => sum + readFileSync(join(dir, 'wal', f)).length,
