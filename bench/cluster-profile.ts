@@ -57,8 +57,8 @@ function table(m: Map<string, number>, unit: (v: number) => string): string {
     .join('\n');
 }
 
-/** Self and inclusive main-thread ms per function for the samples after `skipS`. */
-function summarizeCpu(p: CpuProfile, skipS: number): string {
+/** Self and inclusive ms per function of one thread for the samples after `skipS`. */
+function summarizeCpu(p: CpuProfile, skipS: number, thread = 'main thread'): string {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -90,7 +90,7 @@ function summarizeCpu(p: CpuProfile, skipS: number): string {
   }
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   return [
-    `main thread after ${skipS} s: busy ${s(busy)}, idle ${s(idle)} (15 s per tick)`,
+    `${thread} after ${skipS} s: busy ${s(busy)}, idle ${s(idle)} (15 s per tick)`,
     '--- self',
     table(self, s),
     '--- inclusive',
@@ -163,12 +163,19 @@ async function main(): Promise<void> {
   sim.kill('SIGTERM');
   try {
     const dir = join(work, 'cpu');
-    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    if (file === undefined) throw new Error(`no CPU profile in ${dir}`);
+    // One profile per thread: CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile, main = 0.
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+    const tid = (f: string): number => Number(f.split('.')[4]);
+    const file = files.find((f) => tid(f) === 0);
+    if (file === undefined) throw new Error(`no CPU profile of the main thread in ${dir}`);
     console.log(`${nodes} nodes, profile of ${seconds} s`);
-    console.log(
-      summarizeCpu(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, skip),
-    );
+    const read = (f: string): CpuProfile =>
+      JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile;
+    console.log(summarizeCpu(read(file), skip));
+    // Worker threads (kubelet workers): their busy time and top functions.
+    for (const f of files.filter((x) => tid(x) !== 0)) {
+      console.log(summarizeCpu(read(f), skip, `worker thread ${tid(f)}`));
+    }
     if (alloc) {
       const p = JSON.parse(readFileSync(allocOut, 'utf8')) as { head: AllocNode };
       console.log(summarizeAlloc(p.head));

@@ -10,6 +10,7 @@
 //          [--heap-mib=N]  (heapster's V8 old-space limit, NODE_OPTIONS=--max-old-space-size=N)
 //          [--scrape-offset=DURATION]  (heapster's --scrape-offset; default: heapster's, res/4)
 //          [--faults=slow:10 --slow-delay=3s]  (the simulator's faulty nodes, e.g. slow kubelets)
+//          [--kubelet-workers=N]  (the source's kubeletWorkers option; default: heapster's)
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -102,6 +103,7 @@ async function runOne(
     scrapeOffset: string | undefined;
     faults: string | undefined;
     slowDelay: string | undefined;
+    kubeletWorkers: string | undefined;
   },
 ): Promise<Record<string, unknown>> {
   const simStartMs = performance.now();
@@ -113,13 +115,17 @@ async function runOne(
     ...(opts.slowDelay === undefined ? [] : [`--slow-delay=${opts.slowDelay}`]),
   ]);
   const simulatorStartS = (performance.now() - simStartMs) / 1000;
+  const sourceUri =
+    opts.kubeletWorkers === undefined
+      ? source
+      : `${source}${source.includes('?') ? '&' : '?'}kubeletWorkers=${opts.kubeletWorkers}`;
   const dataDir = store === 'disk' ? mkdtempSync(join(os.tmpdir(), 'bench-cluster-')) : '';
   const port = await freePort();
   const heapster = spawn(
     process.execPath,
     [
       BIN,
-      source,
+      sourceUri,
       `--metric_resolution=${opts.resolution}`,
       `--data_dir=${dataDir}`,
       `--heapster-port=${port}`,
@@ -232,6 +238,7 @@ async function runOne(
     resolution: opts.resolution,
     heapLimitMiB: opts.heapMiB ?? 'default (4 GiB here)',
     scrapeOffset: opts.scrapeOffset ?? 'default (resolution/4)',
+    kubeletWorkers: opts.kubeletWorkers ?? 'default',
     simulatorFaults:
       opts.faults === undefined ? 'none' : `${opts.faults} (${opts.slowDelay ?? '5s'})`,
     historyMinutes: round(historyMinutes, 1),
@@ -271,6 +278,7 @@ async function main(): Promise<void> {
     scrapeOffset: arg('scrape-offset', '') === '' ? undefined : arg('scrape-offset', ''),
     faults: arg('faults', '') === '' ? undefined : arg('faults', ''),
     slowDelay: arg('slow-delay', '') === '' ? undefined : arg('slow-delay', ''),
+    kubeletWorkers: arg('kubelet-workers', '') === '' ? undefined : arg('kubelet-workers', ''),
   };
   const runs: Record<string, unknown>[] = [];
   for (const nodes of sizes) {

@@ -36,6 +36,23 @@ class Shape {
 
 const ROOT = new Shape([], new Map());
 
+/** A shape taken once and reused to build many maps with the same names (SlotMap.withShape). */
+export type SlotShape = Shape;
+
+/**
+ * The shape of a map that had `names` added in this order, or undefined when such a map has
+ * no shape (a repeated name, too many names or shapes): build that one with `set`.
+ */
+export function slotShape(names: readonly string[]): SlotShape | undefined {
+  let shape: Shape | undefined = ROOT;
+  for (const name of names) {
+    if (shape.index.has(name)) return undefined;
+    shape = shape.with(name);
+    if (shape === undefined) return undefined;
+  }
+  return shape;
+}
+
 /**
  * A Map<string, number> with Map's semantics (insertion order, NaN allowed, `set` returns the
  * map, entries added during `forEach` are visited) stored as a shared shape plus one array of
@@ -45,6 +62,17 @@ export class SlotMap implements Map<string, number> {
   private shape: Shape = ROOT;
   private vals: number[] = [];
   private dict: Map<string, number> | undefined;
+
+  /** A map with the names of `shape` and their values `vals` (taken, not copied; same length). */
+  static withShape(shape: SlotShape, vals: number[]): SlotMap {
+    if (vals.length !== shape.names.length) {
+      throw new RangeError(`${vals.length} values for a shape of ${shape.names.length} names`);
+    }
+    const m = new SlotMap();
+    m.shape = shape;
+    m.vals = vals;
+    return m;
+  }
 
   get size(): number {
     return this.dict !== undefined ? this.dict.size : this.vals.length;

@@ -6,33 +6,22 @@ import { emptyBatch } from '../../core/batch.js';
 import type { Source, Window } from '../../core/contracts.js';
 import type { Logger } from '../../core/log.js';
 import { ConfigError } from '../../config/types.js';
-import { cadvisorToSets } from './cadvisor-parser.js';
 import type { ClusterView, HasClusterView, NodeInfo } from './cluster-view.js';
 import { KubernetesDiscovery } from './discovery.js';
 import type { ClusterAccess } from './kube-config.js';
-import { KubeletClient } from './kubelet-client.js';
-import type { NodeIdentity } from './node-identity.js';
+import type { KubeletClientOptions } from './kubelet-client.js';
+import type { KubeletTarget } from './node-answer.js';
+import { InlineFetcher, WorkerFetcher } from './node-fetcher.js';
+import type { NodeFetcher } from './node-fetcher.js';
 import type { KubeletEndpoint, KubernetesSourceOptions } from './options.js';
-import { resourceToSets } from './resource-parser.js';
-import { summaryToSets } from './summary-parser.js';
 
-const PATHS: Readonly<Record<KubeletEndpoint, string>> = {
-  summary: '/stats/summary',
-  cadvisor: '/metrics/cadvisor',
-  resource: '/metrics/resource',
-};
+export type { KubeletTarget } from './node-answer.js';
 
 const SOURCE_NAMES: Readonly<Record<KubeletEndpoint, string>> = {
   summary: 'kubernetes.summary_api',
   cadvisor: 'kubernetes',
   resource: 'kubernetes.resource_api',
 };
-
-/** A node to scrape: identity plus the address chosen by the preferred address types. */
-export interface KubeletTarget extends NodeIdentity {
-  readonly address: string;
-  readonly schedulable: boolean;
-}
 
 /**
  * The node's kubelet address by the first preferred type it has, undefined when none. The
@@ -82,7 +71,7 @@ export class KubeletSource implements Source, HasClusterView {
   readonly cluster: ClusterView;
   lastStats: ScrapeStats = { nodes: 0, ok: 0, failed: 0, skippedNotReady: 0, errors: [] };
   private readonly discovery: KubernetesDiscovery;
-  private readonly client: KubeletClient;
+  private readonly fetcher: NodeFetcher;
   /**
    * Nodes the last scrape's budget cut off: asked first in the next scrape, so a scrape that
    * cannot reach every node in time misses different nodes each tick, not the same ones.
@@ -109,7 +98,7 @@ export class KubeletSource implements Source, HasClusterView {
         );
       }
     }
-    this.client = new KubeletClient({
+    const client: KubeletClientOptions = {
       port: opts.kubeletPort,
       https: opts.kubeletHttps,
       caPem,
@@ -118,7 +107,23 @@ export class KubeletSource implements Source, HasClusterView {
       token: access.token,
       timeoutMs: opts.kubeletTimeoutMs,
       maxConcurrent: opts.maxConcurrentRequests,
-    });
+    };
+    this.fetcher =
+      opts.kubeletWorkers === 0
+        ? new InlineFetcher(opts.endpoint, client)
+        : new WorkerFetcher(
+            {
+              endpoint: opts.endpoint,
+              client: {
+                ...client,
+                caPem: caPem === undefined ? undefined : new Uint8Array(caPem),
+                // Shared out between the workers.
+                maxConcurrent: Math.ceil((opts.maxConcurrentRequests ?? 256) / opts.kubeletWorkers),
+              },
+            },
+            opts.kubeletWorkers,
+            logger,
+          );
     if (discovery === undefined) this.discovery.start();
   }
 
@@ -155,7 +160,10 @@ export class KubeletSource implements Source, HasClusterView {
         : [...this.discovery.nodes()].sort(
             (a, b) => Number(cutLast.has(b.name)) - Number(cutLast.has(a.name)),
           );
+    // Every node of the cluster, Ready or not (what the fetcher keeps per node is for these).
+    const live = new Set<string>();
     for (const node of nodes) {
+      live.add(node.name);
       if (!node.ready) {
         stats.skippedNotReady++;
         continue;
@@ -179,6 +187,7 @@ export class KubeletSource implements Source, HasClusterView {
     }
     this.lastStats = stats;
     this.cutLast = cut;
+    this.fetcher.retain(live);
     if (stats.failed > 0) {
       this.logger.warn(
         { failed: stats.failed, ok: stats.ok, errors: stats.errors.slice(0, 5) },
@@ -190,7 +199,7 @@ export class KubeletSource implements Source, HasClusterView {
 
   /** Stops discovery and closes kubelet connections. */
   async close(): Promise<void> {
-    await Promise.all([this.discovery.stop(), this.client.close()]);
+    await Promise.all([this.discovery.stop(), this.fetcher.close()]);
   }
 
   private async scrapeNode(
@@ -202,34 +211,9 @@ export class KubeletSource implements Source, HasClusterView {
     cut: Set<string>,
   ): Promise<void> {
     try {
-      const text = await this.client.get(
-        target.address,
-        PATHS[this.opts.endpoint],
-        target.nodeName,
-        signal,
-      );
-      // An answer that arrives after the budget is not parsed: the tick is already over.
+      const local = await this.fetcher.fetch(target, batch.timestampMs, signal);
+      // An answer that arrives after the budget is dropped: the tick is already over.
       if (signal.aborted) throw new Error('aborted after the answer arrived');
-      const now = Date.now();
-      // Parse into a node-local batch so a malformed answer adds nothing.
-      const local = emptyBatch(batch.timestampMs);
-      try {
-        switch (this.opts.endpoint) {
-          case 'summary':
-            summaryToSets(JSON.parse(text), target, now, local);
-            break;
-          case 'cadvisor':
-            cadvisorToSets(text, target, now, local, target.schedulable);
-            break;
-          case 'resource':
-            resourceToSets(text, target, now, local);
-            break;
-        }
-      } catch (err) {
-        throw new Error(
-          `node ${target.nodeName}: malformed ${PATHS[this.opts.endpoint]} answer: ${(err as Error).message}`,
-        );
-      }
       stats.ok++;
       // A node's sets are complete here: hand them on now (processed and stored while the
       // other nodes are still answering), or merge them into the returned batch.

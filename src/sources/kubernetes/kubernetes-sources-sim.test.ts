@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import type { Server, Socket } from 'node:net';
 import type { Batch } from '../../core/batch.js';
 import type { Processor } from '../../core/contracts.js';
@@ -47,12 +48,16 @@ async function twoTicks(
   );
 }
 
-for (const [key, label] of [
-  ['kubernetes.summary_api', 'summary API'],
-  ['kubernetes.resource_api', '/metrics/resource'],
-  ['kubernetes', '/metrics/cadvisor'],
+for (const [key, label, workers] of [
+  ['kubernetes.summary_api', 'summary API', 1],
+  ['kubernetes.resource_api', '/metrics/resource', 1],
+  ['kubernetes', '/metrics/cadvisor', 1],
+  ['kubernetes.summary_api', 'summary API', 0],
+  ['kubernetes.resource_api', '/metrics/resource', 0],
+  ['kubernetes', '/metrics/cadvisor', 0],
 ] as const) {
-  test(`${label} source: rates equal the simulator's truth and the enrichers fill requests, ids and labels`, async () => {
+  const where = workers === 0 ? 'parsed on the main thread' : 'parsed in a worker thread';
+  test(`${label} source (${where}): rates equal the simulator's truth and the enrichers fill requests, ids and labels`, async () => {
     const clock = { now: T0 };
     const sim = await startSimulator({
       nodes: 3,
@@ -60,7 +65,9 @@ for (const [key, label] of [
       containersPerPod: 2,
       nowMs: () => clock.now,
     });
-    const src = source(sim.sourceUri.replace(/^kubernetes\.summary_api:/, `${key}:`));
+    const src = source(
+      `${sim.sourceUri.replace(/^kubernetes\.summary_api:/, `${key}:`)}&kubeletWorkers=${workers}`,
+    );
     try {
       const b = await twoTicks(sim, src, clock);
       const truth = sim.truth();
@@ -289,4 +296,47 @@ test('informers survive an API server restart and a 410 Gone, and converge on th
     await proxy.stop();
     await sim.stop();
   }
+});
+
+test('a kubelet worker thread that dies costs only its nodes in flight, and is started again', async () => {
+  const sim = await startSimulator({ nodes: 2, podsPerNode: 2, containersPerPod: 1 });
+  const src = source(`${sim.sourceUri}&kubeletWorkers=1&kubeletTimeout=10s`);
+  try {
+    const ctl = new AbortController();
+    const fetcher = (src as unknown as { fetcher: { layoutsReceived: number } }).fetcher;
+    const first = await src.scrape({ startMs: 0, endMs: Date.now() }, ctl.signal);
+    await src.scrape({ startMs: 0, endMs: Date.now() }, ctl.signal);
+    assert.equal(src.lastStats.ok, 2);
+    assert.equal(fetcher.layoutsReceived, 2, 'names and labels cross once per node, not per tick');
+    sim.setFault('node-1', 'slow');
+    const scraping = src.scrape({ startMs: 0, endMs: Date.now() }, ctl.signal);
+    await new Promise((r) => setTimeout(r, 500));
+    // What an out-of-memory or a bug in the worker would do.
+    const lanes = (
+      src as unknown as { fetcher: { lanes: { worker?: { terminate(): unknown } }[] } }
+    ).fetcher.lanes;
+    await lanes[0].worker!.terminate();
+    const during = await scraping;
+    assert.ok(during.sets.has('node:node-0'), 'the node that had answered is kept');
+    assert.equal(during.sets.has('node:node-1'), false);
+    assert.match(src.lastStats.errors.join('\n'), /kubelet worker thread stopped/);
+    sim.setFault('node-1', 'none');
+    const after = await src.scrape({ startMs: 0, endMs: Date.now() }, ctl.signal);
+    assert.equal(src.lastStats.ok, 2, src.lastStats.errors.join('\n'));
+    assert.deepEqual([...after.sets.keys()].sort(), [...first.sets.keys()].sort());
+    assert.ok((after.sets.get('node:node-1')?.values.get('cpu/usage') ?? 0) > 0);
+  } finally {
+    await src.close();
+    await sim.stop();
+  }
+});
+
+test('kubeletWorkers: one worker by default on a machine of several cores, 0 keeps the main thread', () => {
+  const at = (q: string) =>
+    parseKubernetesOptions(parseUri('--source', `kubernetes.summary_api:${q}`), 'summary', 15_000);
+  assert.equal(at('').kubeletWorkers, availableParallelism() > 1 ? 1 : 0);
+  assert.equal(at('?kubeletWorkers=0').kubeletWorkers, 0);
+  assert.equal(at('?kubeletWorkers=3').kubeletWorkers, 3);
+  assert.throws(() => at('?kubeletWorkers=-1'), /kubeletWorkers/);
+  assert.throws(() => at('?kubeletWorkers=two'), /kubeletWorkers/);
 });

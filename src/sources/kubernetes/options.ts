@@ -1,4 +1,5 @@
 // The §3.1 options of the kubernetes sources, parsed and checked once at start.
+import { availableParallelism } from 'node:os';
 import type { ParsedUri } from '../../config/types.js';
 import { ConfigError } from '../../config/types.js';
 import { optionBool, optionDurationMs, optionInt, optionString } from '../../config/uri.js';
@@ -35,6 +36,11 @@ export interface KubernetesSourceOptions {
    * pipeline dropping the whole source at its timeout. Undefined = no budget.
    */
   readonly scrapeBudgetMs?: number;
+  /**
+   * Worker threads that fetch and parse kubelet answers (`kubeletWorkers`); 0 = on the main
+   * thread. Default: 1 on a machine with more than one core, else 0.
+   */
+  readonly kubeletWorkers: number;
   /** Kubelet requests in flight at most (not a --source option; default 256). */
   readonly maxConcurrentRequests?: number;
   /** Node address types tried in order to reach a kubelet. */
@@ -54,6 +60,7 @@ export const KUBERNETES_OPTIONS: readonly string[] = [
   'kubeletInsecureTls',
   'kubeletCaFile',
   'kubeletTimeout',
+  'kubeletWorkers',
   'kubeletPreferredAddressTypes',
   'host_id_annotation',
 ];
@@ -107,6 +114,10 @@ export function parseKubernetesOptions(
     kubeletTimeoutMs: optionDurationMs(uri, 'kubeletTimeout', defTimeoutMs, {
       min: 10,
       max: 600_000,
+    }),
+    kubeletWorkers: optionInt(uri, 'kubeletWorkers', availableParallelism() > 1 ? 1 : 0, {
+      min: 0,
+      max: 64,
     }),
     addressTypes: types,
     hostIdAnnotation: optionString(uri, 'host_id_annotation', ''),
