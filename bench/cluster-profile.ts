@@ -178,7 +178,11 @@ async function main(): Promise<void> {
     }
     if (alloc) {
       const p = JSON.parse(readFileSync(allocOut, 'utf8')) as { head: AllocNode };
-      console.log(summarizeAlloc(p.head));
+      console.log(`main thread: ${summarizeAlloc(p.head)}`);
+      for (const f of readdirSync(work).filter((x) => x.startsWith('alloc.heapprofile.thread-'))) {
+        const w = JSON.parse(readFileSync(join(work, f), 'utf8')) as { head: AllocNode };
+        console.log(`worker ${f.slice(f.lastIndexOf('-') + 1)}: ${summarizeAlloc(w.head)}`);
+      }
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
