@@ -105,3 +105,45 @@ test('an unknown layout or a wrong length is an error, and the layout is asked a
   assert.equal(after.layout, undefined);
   assert.throws(() => dec.decode('n1', after, 0), FrameError);
 });
+
+test('names and labels with any characters cross exactly; a broken layout text is an error', () => {
+  const enc = new FrameEncoder();
+  const dec = new FrameDecoder();
+  const b = emptyBatch(0);
+  const odd = ['', '12:3.', '.', ':', 'ünïcødé ✓', 'a'.repeat(300), '0:.'];
+  const set = newMetricSet(
+    'pod',
+    { pod_name: odd[1], [odd[2]]: odd[4], '': '' },
+    { scrapeTimeMs: 1 },
+  );
+  for (const name of odd) set.values.set(`m/${name}`, name.length);
+  for (const name of odd) set.labeled.push({ name, labels: { [name]: name }, value: 1 });
+  b.sets.set(odd[3], set);
+  b.sets.set(odd[5], newMetricSet('node', {}, { scrapeTimeMs: 2 }));
+  const first = enc.encode('n', b);
+  assertSame(dec.decode('n', first, 0), b);
+  const again = enc.encode('n', b);
+  assert.equal(again.layout, undefined, 'the same odd layout is recognised');
+  assertSame(dec.decode('n', again, 0), b);
+  const cut = { layoutId: 99, layout: first.layout!.slice(0, -9), nums: first.nums };
+  assert.throws(() => dec.decode('n', cut, 0), FrameError);
+  const extra = { layoutId: 100, layout: `${first.layout!}x`, nums: first.nums };
+  assert.throws(() => dec.decode('n', extra, 0), /goes on after its end/);
+});
+
+test('a layout is sent again when only a label value or a labeled value changes', () => {
+  const enc = new FrameEncoder();
+  enc.encode('n1', nodeSets(1));
+  const relabeled = nodeSets(2);
+  relabeled.sets.get('node:n1')!.labels.hostname = 'h2';
+  assert.ok(enc.encode('n1', relabeled).layout !== undefined);
+  const moved = nodeSets(3);
+  moved.sets.get('node:n1')!.labeled[0] = {
+    name: 'filesystem/usage',
+    labels: { resource_id: '/dev/sdb1' },
+    value: 7,
+  };
+  assert.ok(enc.encode('n1', moved).layout !== undefined);
+  assert.equal(enc.encode('n1', nodeSets(4)).layout !== undefined, true, 'and back');
+  assert.equal(enc.encode('n1', nodeSets(5)).layout, undefined);
+});

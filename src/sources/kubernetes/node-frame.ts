@@ -12,78 +12,137 @@ import type { SlotShape } from '../../core/slot-map.js';
 export interface NodeFrame {
   /** Number of the layout (per encoder and node). */
   readonly layoutId: number;
-  /** JSON of the layout when it is new for this node; absent when unchanged. */
+  /** Text of the layout (grammar below) when it is new for this node; absent when unchanged. */
   readonly layout?: string;
   readonly nums: Float64Array;
 }
 
-/** Layout of one set: key, labels, value names, labeled values' names and labels. */
-type LayoutSet = [string, Labels, string[], [string, Labels][]];
+// The layout text: every string as `<length>:<chars>` (no escaping, unambiguous), each list
+// ended by `.`:
+//   layout := { key labels names lvs } "."     labels := { name value } "."
+//   names  := { name } "."                     lvs := { name labels } "."
+// The encoder keeps the last text of each node (about 25 KB for 94 sets) and compares a new
+// answer against it in place, without building anything unless it changed.
 
 const TIMES = 3;
+const END = 46; // '.'
+const COLON = 58; // ':'
 
-/** True when two label sets are equal. */
-function sameLabels(a: Labels, b: Labels): boolean {
-  if (a === b) return true;
-  let n = 0;
-  for (const k in a) {
-    if (a[k] !== b[k]) return false;
-    n++;
-  }
-  for (const _ in b) n--;
-  return n === 0;
+/** Where the pieces of a layout go: compared with a stored text, or written out. */
+interface LayoutSink {
+  str(s: string): void;
+  end(): void;
 }
 
-/** True when two layouts are equal (what their JSON texts would say, without making them). */
-function sameLayout(a: readonly LayoutSet[], b: readonly LayoutSet[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const [ak, al, an, alv] = a[i];
-    const [bk, bl, bn, blv] = b[i];
-    if (ak !== bk || an.length !== bn.length || alv.length !== blv.length) return false;
-    if (!sameLabels(al, bl)) return false;
-    for (let j = 0; j < an.length; j++) if (an[j] !== bn[j]) return false;
-    for (let j = 0; j < alv.length; j++) {
-      if (alv[j][0] !== blv[j][0] || !sameLabels(alv[j][1], blv[j][1])) return false;
+/** Compares pieces against a stored layout text; `ok` turns false at the first difference. */
+class LayoutMatcher implements LayoutSink {
+  ok = true;
+  private pos = 0;
+  constructor(private readonly text: string) {}
+
+  str(s: string): void {
+    if (!this.ok) return;
+    const t = this.text;
+    let p = this.pos;
+    let n = 0;
+    for (let c = t.charCodeAt(p); c !== COLON; c = t.charCodeAt(++p)) {
+      if (!(c >= 48 && c <= 57)) {
+        this.ok = false;
+        return;
+      }
+      n = n * 10 + (c - 48);
     }
+    if (n !== s.length || !t.startsWith(s, p + 1)) {
+      this.ok = false;
+      return;
+    }
+    this.pos = p + 1 + n;
   }
-  return true;
+
+  end(): void {
+    if (!this.ok) return;
+    if (this.text.charCodeAt(this.pos) !== END) this.ok = false;
+    else this.pos++;
+  }
+
+  /** True when the whole stored text was matched. */
+  done(): boolean {
+    return this.ok && this.pos === this.text.length;
+  }
 }
 
-/** Encodes nodes' sets (worker side); remembers each node's last layout. */
+/** Writes pieces out as layout text. */
+class LayoutWriter implements LayoutSink {
+  private readonly parts: string[] = [];
+  str(s: string): void {
+    this.parts.push(`${s.length}:`, s);
+  }
+  end(): void {
+    this.parts.push('.');
+  }
+  text(): string {
+    return this.parts.join('');
+  }
+}
+
+function walkLabels(labels: Labels, sink: LayoutSink): void {
+  for (const k in labels) {
+    const v = labels[k];
+    // Not a label (as JSON would drop it); never from the parsers.
+    if (typeof v !== 'string') continue;
+    sink.str(k);
+    sink.str(v);
+  }
+  sink.end();
+}
+
+/** Feeds a batch's layout to `sink` and, when given, its numbers to `nums`. */
+function walkLayout(batch: Batch, sink: LayoutSink, nums: Float64Array | undefined): void {
+  let o = 0;
+  for (const [key, set] of batch.sets) {
+    sink.str(key);
+    walkLabels(set.labels, sink);
+    if (nums !== undefined) {
+      nums[o++] = set.scrapeTimeMs;
+      nums[o++] = set.collectionStartMs;
+      nums[o++] = set.createMs;
+    }
+    set.values.forEach((v, name) => {
+      sink.str(name);
+      if (nums !== undefined) nums[o++] = v;
+    });
+    sink.end();
+    for (const lv of set.labeled) {
+      sink.str(lv.name);
+      walkLabels(lv.labels, sink);
+      if (nums !== undefined) nums[o++] = lv.value;
+    }
+    sink.end();
+  }
+  sink.end();
+}
+
+/** Encodes nodes' sets (worker side); remembers each node's last layout text. */
 export class FrameEncoder {
-  private readonly last = new Map<string, { layout: LayoutSet[]; id: number }>();
+  private readonly last = new Map<string, { text: string; id: number }>();
   private nextId = 1;
 
   encode(node: string, batch: Batch): NodeFrame {
     let n = 0;
     for (const set of batch.sets.values()) n += TIMES + set.values.size + set.labeled.length;
     const nums = new Float64Array(n);
-    const layout: LayoutSet[] = [];
-    let o = 0;
-    for (const [key, set] of batch.sets) {
-      nums[o++] = set.scrapeTimeMs;
-      nums[o++] = set.collectionStartMs;
-      nums[o++] = set.createMs;
-      const names: string[] = [];
-      set.values.forEach((v, name) => {
-        names.push(name);
-        nums[o++] = v;
-      });
-      const lvs: [string, Labels][] = [];
-      for (const lv of set.labeled) {
-        lvs.push([lv.name, lv.labels]);
-        nums[o++] = lv.value;
-      }
-      layout.push([key, set.labels, names, lvs]);
-    }
     const prev = this.last.get(node);
-    if (prev !== undefined && sameLayout(prev.layout, layout)) return { layoutId: prev.id, nums };
+    if (prev !== undefined) {
+      const m = new LayoutMatcher(prev.text);
+      walkLayout(batch, m, nums);
+      if (m.done()) return { layoutId: prev.id, nums };
+    }
+    const w = new LayoutWriter();
+    walkLayout(batch, w, prev === undefined ? nums : undefined);
+    const text = w.text();
     const id = this.nextId++;
-    // Set labels are copied: they are the sets' own and could change after this call.
-    for (const l of layout) l[1] = { ...l[1] };
-    this.last.set(node, { layout, id });
-    return { layoutId: id, layout: JSON.stringify(layout), nums };
+    this.last.set(node, { text, id });
+    return { layoutId: id, layout: text, nums };
   }
 
   /** Forgets a node's layout: its next frame carries the layout again. */
@@ -102,7 +161,13 @@ interface SetTemplate {
   readonly labels: Labels;
   readonly names: readonly string[];
   readonly shape: SlotShape | undefined;
-  readonly lvs: readonly { readonly name: string; readonly labels: Labels }[];
+  readonly lvs: readonly LabeledTemplate[];
+}
+
+/** A labeled value's name and labels (frozen; shared by every set and tick that has them). */
+interface LabeledTemplate {
+  readonly name: string;
+  readonly labels: Labels;
 }
 
 interface NodeLayout {
@@ -119,12 +184,19 @@ export class FrameError extends Error {
 /** Decodes frames into sets (main thread); remembers each node's layout. */
 export class FrameDecoder {
   private readonly layouts = new Map<string, NodeLayout>();
+  private readonly intern = new Map<string, string>();
+  private readonly lvIntern = new Map<string, LabeledTemplate>();
 
   /** The node's sets in a new batch stamped `timestampMs`. */
   decode(node: string, frame: NodeFrame, timestampMs: number): Batch {
     let layout = this.layouts.get(node);
     if (frame.layout !== undefined) {
-      layout = parseLayout(frame.layoutId, frame.layout);
+      try {
+        layout = parseLayout(frame.layoutId, frame.layout, this.intern, this.lvIntern);
+      } catch (err) {
+        this.layouts.delete(node);
+        throw new FrameError(`node ${node}: ${(err as Error).message}`);
+      }
       this.layouts.set(node, layout);
     }
     if (layout === undefined || layout.id !== frame.layoutId) {
@@ -181,23 +253,98 @@ export class FrameDecoder {
   }
 }
 
+/** Reads a layout text (see the grammar above); throws FrameError when it is not one. */
+class LayoutReader {
+  private pos = 0;
+  constructor(
+    private readonly text: string,
+    /** Shares equal strings between nodes' templates (names repeat in every node). */
+    private readonly intern: Map<string, string>,
+  ) {}
+
+  /** True (and consumed) when the list ends here. */
+  atEnd(): boolean {
+    if (this.text.charCodeAt(this.pos) !== END) return false;
+    this.pos++;
+    return true;
+  }
+
+  str(): string {
+    const t = this.text;
+    let p = this.pos;
+    let n = 0;
+    for (let c = t.charCodeAt(p); c !== COLON; c = t.charCodeAt(++p)) {
+      if (!(c >= 48 && c <= 57)) throw new FrameError(`bad layout text at ${p}`);
+      n = n * 10 + (c - 48);
+    }
+    if (p + 1 + n > t.length) throw new FrameError(`layout text ends inside a string at ${p}`);
+    const s = t.slice(p + 1, p + 1 + n);
+    this.pos = p + 1 + n;
+    let shared = this.intern.get(s);
+    if (shared === undefined) {
+      if (this.intern.size >= MAX_INTERNED) this.intern.clear();
+      // A copy of its own: a slice would keep the whole layout text alive.
+      shared = (' ' + s).slice(1);
+      this.intern.set(shared, shared);
+    }
+    return shared;
+  }
+
+  labels(): Labels {
+    const out: Labels = {};
+    while (!this.atEnd()) {
+      const k = this.str();
+      out[k] = this.str();
+    }
+    return out;
+  }
+
+  done(): boolean {
+    return this.pos === this.text.length;
+  }
+}
+
+/** Distinct strings the decoder shares at most (then it starts over: only sharing is lost). */
+const MAX_INTERNED = 100_000;
+
 /**
  * A layout's templates. Labeled values' labels are shared by every tick's sets, so they are
  * frozen (nothing changes them; a change would throw rather than leak into later ticks); each
  * set gets its own copy of its labels, which enrichers extend.
  */
-function parseLayout(id: number, text: string): NodeLayout {
-  const raw = JSON.parse(text) as LayoutSet[];
+function parseLayout(
+  id: number,
+  text: string,
+  intern: Map<string, string>,
+  lvIntern: Map<string, LabeledTemplate>,
+): NodeLayout {
+  const r = new LayoutReader(text, intern);
   let nums = 0;
-  const sets = raw.map(([key, labels, names, lvs]): SetTemplate => {
+  const sets: SetTemplate[] = [];
+  while (!r.atEnd()) {
+    const key = r.str();
+    const labels = r.labels();
+    const names: string[] = [];
+    while (!r.atEnd()) names.push(r.str());
+    const lvs: LabeledTemplate[] = [];
+    while (!r.atEnd()) {
+      const name = r.str();
+      const l = r.labels();
+      // The same filesystem labels recur in every container: one frozen entry for all.
+      const k = `${name}\u0000${JSON.stringify(l)}`;
+      let lv = lvIntern.get(k);
+      if (lv === undefined) {
+        if (lvIntern.size >= MAX_INTERNED) lvIntern.clear();
+        lv = Object.freeze({ name, labels: Object.freeze(l) });
+        lvIntern.set(k, lv);
+      }
+      lvs.push(lv);
+    }
     nums += TIMES + names.length + lvs.length;
-    return {
-      key,
-      labels,
-      names,
-      shape: slotShape(names),
-      lvs: lvs.map(([name, l]) => ({ name, labels: Object.freeze(l) })),
-    };
-  });
+    const shape = slotShape(names);
+    // With a shape, its names are the template's (one array for every set of that shape).
+    sets.push({ key, labels, names: shape?.names ?? names, shape, lvs });
+  }
+  if (!r.done()) throw new FrameError('layout text goes on after its end');
   return { id, sets, nums };
 }
