@@ -340,3 +340,33 @@ test('kubeletWorkers: one worker by default on a machine of several cores, 0 kee
   assert.throws(() => at('?kubeletWorkers=-1'), /kubeletWorkers/);
   assert.throws(() => at('?kubeletWorkers=two'), /kubeletWorkers/);
 });
+
+test('a kubelet worker has at most 128 nodes unanswered; the rest wait their turn, and a budget cut ends the wait', async () => {
+  const sim = await startSimulator({ nodes: 300, podsPerNode: 1, containersPerPod: 1 });
+  const src = source(`${sim.sourceUri}&kubeletWorkers=1`);
+  try {
+    const lane = (src as unknown as { fetcher: { lanes: { pending: Map<number, unknown> }[] } })
+      .fetcher.lanes[0];
+    let most = 0;
+    const set = lane.pending.set.bind(lane.pending);
+    lane.pending.set = (k, v) => {
+      const r = set(k, v);
+      most = Math.max(most, lane.pending.size);
+      return r;
+    };
+    const b = await src.scrape({ startMs: 0, endMs: Date.now() }, new AbortController().signal);
+    assert.equal(src.lastStats.ok, 300, src.lastStats.errors.slice(0, 3).join('\n'));
+    assert.equal([...b.sets.values()].filter((s) => s.labels.type === 'node').length, 300);
+    assert.equal(most, 128);
+    // Aborted at once: the nodes still waiting fail with the abort, none is left hanging.
+    const ctl = new AbortController();
+    const scraping = src.scrape({ startMs: 0, endMs: Date.now() }, ctl.signal);
+    setImmediate(() => ctl.abort(new Error('stop')));
+    await scraping;
+    assert.equal(src.lastStats.ok + src.lastStats.failed, 300);
+    assert.equal(lane.pending.size, 0);
+  } finally {
+    await src.close();
+    await sim.stop();
+  }
+});

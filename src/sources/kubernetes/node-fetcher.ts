@@ -83,10 +83,25 @@ interface Pending {
   reject(e: Error): void;
 }
 
+/**
+ * Requests a worker has unanswered at most: its kubelet requests in flight plus the answers
+ * queued for the main thread (a few MB at most).
+ */
+const MAX_OUTSTANDING = 128;
+
+/** A request not sent yet: how to send it, how to fail it. */
+interface Waiting {
+  start(): void;
+  fail(e: Error): void;
+}
+
 /** One worker thread and what it owes. */
 class Lane {
   worker: Worker | undefined;
+  /** Requests sent to the worker and not answered yet. */
   readonly pending = new Map<number, Pending>();
+  /** Requests not sent yet (at most MAX_OUTSTANDING are pending), in order. */
+  readonly waiting: Waiting[] = [];
   readonly decoder = new FrameDecoder();
 }
 
@@ -115,33 +130,66 @@ export class WorkerFetcher implements NodeFetcher {
   fetch(target: KubeletTarget, timestampMs: number, signal: AbortSignal): Promise<Batch> {
     if (this.closed) return Promise.reject(new Error('the kubernetes source is closed'));
     const lane = this.lanes[laneOf(target.nodeName, this.lanes.length)];
-    const worker = this.worker(lane);
-    const id = this.nextId++;
     return new Promise<Batch>((resolve, reject) => {
       if (signal.aborted) {
         reject(abortError(signal));
         return;
       }
-      const onAbort = (): void => {
-        if (!lane.pending.delete(id)) return;
-        worker.postMessage({ t: 'cancel', id } satisfies ToWorker);
-        reject(abortError(signal));
+      const id = this.nextId++;
+      let sent: Worker | undefined;
+      const start = (): void => {
+        // Aborted while waiting (its abort listener runs after this one's pump).
+        if (signal.aborted) {
+          waiting.fail(abortError(signal));
+          return;
+        }
+        sent = this.worker(lane);
+        lane.pending.set(id, {
+          node: target.nodeName,
+          timestampMs,
+          resolve: (b) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(b);
+          },
+          reject: (e) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(e);
+          },
+        });
+        sent.postMessage({ t: 'get', id, target: plainTarget(target) } satisfies ToWorker);
       };
-      signal.addEventListener('abort', onAbort, { once: true });
-      lane.pending.set(id, {
-        node: target.nodeName,
-        timestampMs,
-        resolve: (b) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(b);
-        },
-        reject: (e) => {
+      const waiting: Waiting = {
+        start,
+        fail: (e) => {
           signal.removeEventListener('abort', onAbort);
           reject(e);
         },
-      });
-      worker.postMessage({ t: 'get', id, target: plainTarget(target) } satisfies ToWorker);
+      };
+      const onAbort = (): void => {
+        const i = lane.waiting.indexOf(waiting);
+        if (i >= 0) lane.waiting.splice(i, 1);
+        else if (lane.pending.delete(id)) {
+          sent?.postMessage({ t: 'cancel', id } satisfies ToWorker);
+          this.pump(lane);
+        } else return;
+        reject(abortError(signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      lane.waiting.push(waiting);
+      this.pump(lane);
     });
+  }
+
+  /**
+   * Sends waiting requests while fewer than MAX_OUTSTANDING are unanswered: the main thread
+   * takes in nodes only as fast as it processes them, as it would reading sockets itself.
+   * Without the bound a worker that parses faster than the main thread processes queues up
+   * every node's frame in memory (10 GB at 5,000 nodes, measured).
+   */
+  private pump(lane: Lane): void {
+    while (lane.pending.size < MAX_OUTSTANDING && lane.waiting.length > 0 && !this.closed) {
+      lane.waiting.shift()!.start();
+    }
   }
 
   retain(live: ReadonlySet<string>): void {
@@ -190,7 +238,7 @@ export class WorkerFetcher implements NodeFetcher {
 
   private onMessage(lane: Lane, w: Worker, msg: FromWorker): void {
     const p = lane.pending.get(msg.id);
-    lane.pending.delete(msg.id);
+    if (lane.pending.delete(msg.id)) this.pump(lane);
     if (msg.t === 'err') {
       p?.reject(new Error(msg.message));
       return;
@@ -211,10 +259,15 @@ export class WorkerFetcher implements NodeFetcher {
     p?.resolve(batch);
   }
 
+  /** Fails the requests sent to a lane's worker (it died), and the waiting ones on close. */
   private failAll(lane: Lane, err: Error): void {
     const all = [...lane.pending.values()];
     lane.pending.clear();
     for (const p of all) p.reject(err);
+    if (this.closed) {
+      const waiting = lane.waiting.splice(0);
+      for (const w of waiting) w.fail(err);
+    } else this.pump(lane);
   }
 }
 
