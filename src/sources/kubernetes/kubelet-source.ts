@@ -58,8 +58,8 @@ export interface ScrapeStats {
  * A kubernetes source (`kubernetes`, `kubernetes.summary_api`, `kubernetes.resource_api`):
  * on each scrape, waits (within the scrape's signal) for the first discovery lists, then
  * fetches every Ready node's kubelet endpoint in parallel (each request bounded by
- * `kubeletTimeoutMs`; fetched and parsed in `kubeletWorkers` worker threads, see
- * node-fetcher.ts) and merges what parsed. A node that fails, times out or answers
+ * `kubeletTimeoutMs`; fetched and parsed on the main thread, or in `kubeletWorkers` worker
+ * threads, see node-fetcher.ts) and merges what parsed. A node that fails, times out or answers
  * malformed data is missing from this tick's batch only; failures are logged in one line
  * per tick. With `onPart`, each node's sets go to it as soon as they are parsed (the pipeline
  * processes and stores them while other nodes are still answering) and the returned batch is
