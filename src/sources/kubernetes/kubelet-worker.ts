@@ -53,8 +53,5 @@ port.on('message', (msg: ToWorker) => {
     case 'forget':
       for (const node of msg.nodes) encoder.forget(node);
       break;
-    case 'close':
-      void client.close().finally(() => port!.close());
-      break;
   }
 });

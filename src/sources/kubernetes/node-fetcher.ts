@@ -1,7 +1,8 @@
 // How a kubernetes source gets one node's sets: fetched and parsed on the main thread
-// (InlineFetcher), or in kubelet worker threads (WorkerFetcher) that post compact frames back,
-// so that HTTP, JSON parsing and conversion — about a third of a large cluster's tick — run
-// on another core.
+// (InlineFetcher, the default), or in kubelet worker threads (WorkerFetcher, `kubeletWorkers=N`)
+// that post compact frames back, so that HTTP, JSON parsing and conversion run on another
+// core. One worker made a 1,000-node tick faster on 2 cores but a 5,000-node tick slower and
+// larger (bench/RESULTS.md, 2026-12-07); hence opt-in.
 import { Worker } from 'node:worker_threads';
 import type { Batch } from '../../core/batch.js';
 import { emptyBatch } from '../../core/batch.js';
@@ -68,8 +69,7 @@ export interface WorkerInit {
 export type ToWorker =
   | { readonly t: 'get'; readonly id: number; readonly target: KubeletTarget }
   | { readonly t: 'cancel'; readonly id: number }
-  | { readonly t: 'forget'; readonly nodes: readonly string[] }
-  | { readonly t: 'close' };
+  | { readonly t: 'forget'; readonly nodes: readonly string[] };
 
 /** Messages from a kubelet worker. */
 type FromWorker =
