@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SlotMap } from './slot-map.js';
+import { SlotMap, slotShape } from './slot-map.js';
 
 /** Everything observable of a Map<string, number>, in order. */
 function observe(m: Map<string, number>): unknown {
@@ -116,4 +116,24 @@ test('a map with more names than a shape holds keeps all of them, in order', () 
   assert.equal(m.get('custom/m599'), 599);
   assert.equal(m.get('custom/m600'), undefined);
   assert.equal(Object.prototype.toString.call(m), '[object Map]');
+});
+
+test('maps built over a shape taken once behave as maps built name by name', () => {
+  const shape = slotShape(['a', 'b'])!;
+  const m = SlotMap.withShape(shape, [1, NaN]);
+  const byName = new SlotMap().set('a', 1).set('b', NaN);
+  assert.deepEqual(observe(m), observe(byName));
+  m.set('c', 3);
+  assert.deepEqual(
+    observe(SlotMap.withShape(shape, [4, 5])),
+    observe(
+      new Map([
+        ['a', 4],
+        ['b', 5],
+      ]),
+    ),
+  );
+  assert.throws(() => SlotMap.withShape(shape, [1]), RangeError);
+  assert.equal(slotShape(['a', 'a']), undefined, 'a repeated name has no shape');
+  assert.equal(slotShape(Array.from({ length: 200 }, (_, i) => `m${i}`)), undefined);
 });
