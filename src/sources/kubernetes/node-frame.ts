@@ -34,40 +34,54 @@ interface LayoutSink {
   end(): void;
 }
 
-/** Compares pieces against a stored layout text; `ok` turns false at the first difference. */
-class LayoutMatcher implements LayoutSink {
-  ok = true;
-  private pos = 0;
-  constructor(private readonly text: string) {}
+/** A read position in a layout text (the matcher and the reader share it). */
+class LayoutCursor {
+  protected pos = 0;
+  constructor(protected readonly text: string) {}
 
-  str(s: string): void {
-    if (!this.ok) return;
+  /** Reads a string's `<length>:` prefix: its length, or -1 when there is none here. */
+  protected length(): number {
     const t = this.text;
     let p = this.pos;
     let n = 0;
     for (let c = t.charCodeAt(p); c !== COLON; c = t.charCodeAt(++p)) {
-      if (!(c >= 48 && c <= 57)) {
-        this.ok = false;
-        return;
-      }
+      if (!(c >= 48 && c <= 57)) return -1;
       n = n * 10 + (c - 48);
     }
-    if (n !== s.length || !t.startsWith(s, p + 1)) {
-      this.ok = false;
-      return;
-    }
-    this.pos = p + 1 + n;
+    this.pos = p + 1;
+    return n;
+  }
+
+  /** True (and consumed) when a list ends here. */
+  atEnd(): boolean {
+    if (this.text.charCodeAt(this.pos) !== END) return false;
+    this.pos++;
+    return true;
+  }
+
+  /** True when the whole text was read. */
+  done(): boolean {
+    return this.pos === this.text.length;
+  }
+}
+
+/** Compares pieces against a stored layout text; `ok` turns false at the first difference. */
+class LayoutMatcher extends LayoutCursor implements LayoutSink {
+  ok = true;
+
+  str(s: string): void {
+    if (!this.ok) return;
+    if (this.length() !== s.length || !this.text.startsWith(s, this.pos)) this.ok = false;
+    else this.pos += s.length;
   }
 
   end(): void {
-    if (!this.ok) return;
-    if (this.text.charCodeAt(this.pos) !== END) this.ok = false;
-    else this.pos++;
+    if (this.ok && !this.atEnd()) this.ok = false;
   }
 
   /** True when the whole stored text was matched. */
-  done(): boolean {
-    return this.ok && this.pos === this.text.length;
+  override done(): boolean {
+    return this.ok && super.done();
   }
 }
 
@@ -254,32 +268,24 @@ export class FrameDecoder {
 }
 
 /** Reads a layout text (see the grammar above); throws FrameError when it is not one. */
-class LayoutReader {
-  private pos = 0;
+class LayoutReader extends LayoutCursor {
   constructor(
-    private readonly text: string,
+    text: string,
     /** Shares equal strings between nodes' templates (names repeat in every node). */
     private readonly intern: Map<string, string>,
-  ) {}
-
-  /** True (and consumed) when the list ends here. */
-  atEnd(): boolean {
-    if (this.text.charCodeAt(this.pos) !== END) return false;
-    this.pos++;
-    return true;
+  ) {
+    super(text);
   }
 
   str(): string {
-    const t = this.text;
-    let p = this.pos;
-    let n = 0;
-    for (let c = t.charCodeAt(p); c !== COLON; c = t.charCodeAt(++p)) {
-      if (!(c >= 48 && c <= 57)) throw new FrameError(`bad layout text at ${p}`);
-      n = n * 10 + (c - 48);
+    const n = this.length();
+    if (n < 0) throw new FrameError(`bad layout text at ${this.pos}`);
+    const from = this.pos;
+    if (from + n > this.text.length) {
+      throw new FrameError(`layout text ends inside a string at ${from}`);
     }
-    if (p + 1 + n > t.length) throw new FrameError(`layout text ends inside a string at ${p}`);
-    const s = t.slice(p + 1, p + 1 + n);
-    this.pos = p + 1 + n;
+    const s = this.text.slice(from, from + n);
+    this.pos = from + n;
     let shared = this.intern.get(s);
     if (shared === undefined) {
       if (this.intern.size >= MAX_INTERNED) this.intern.clear();
@@ -297,10 +303,6 @@ class LayoutReader {
       out[k] = this.str();
     }
     return out;
-  }
-
-  done(): boolean {
-    return this.pos === this.text.length;
   }
 }
 
