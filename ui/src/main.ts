@@ -71,6 +71,8 @@ class App {
     this.drawnLatestMs = null;
     this.renderRange();
     this.renderTabs();
+    // The live/fixed label follows the range at once, before the data arrives.
+    this.renderLive();
     void this.poll(true);
   }
 
