@@ -363,6 +363,13 @@ test('an unreachable API shows the error state', async (t) => {
     await srv.app.close();
   }
   await page.waitForSelector('body[data-state="error"]', { timeout: 15_000 });
+  // A poll that races the close may first get the closing server's 503 ("API error (503)");
+  // the next poll finds the port closed.
+  await page.waitForFunction(
+    () => document.querySelector('[role="alert"]')?.textContent?.includes('API unreachable'),
+    undefined,
+    { timeout: 15_000 },
+  );
   const alert = await page.getByRole('alert').innerText();
   assert.match(alert, /API unreachable/);
   assert.match(alert, /Retrying every 5 s/);
