@@ -1,6 +1,7 @@
 // The agent's HTTP API: cAdvisor's REST API v1.0–v1.3 and v2.0, `/metrics` and `/healthz`.
 import { fastify } from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { cutConnectionsOnClose } from '../core/close-grace.js';
 import type { Logger } from '../core/log.js';
 import type { ContainerInfo, MachineInfo } from '../sources/cadvisor/types.js';
 import { containerInfoOf, derivedOf, specV2Of, statsV2Of } from './cadvisor-json.js';
@@ -158,6 +159,7 @@ async function getBody(req: FastifyRequest): Promise<void> {
  */
 export function createAgentServer(deps: AgentApiDeps): FastifyInstance {
   const app = fastify({ logger: false, bodyLimit: 64 * 1024 });
+  cutConnectionsOnClose(app);
   const containers = new Containers(deps.housekeeper);
   // cAdvisor accepts a JSON body on any method; so do we, whatever the content type says.
   app.removeAllContentTypeParsers();

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
@@ -87,4 +90,40 @@ test('acceptsGzip', () => {
   assert.equal(acceptsGzip('*'), true);
   assert.equal(acceptsGzip('gzip;q=0'), false);
   assert.equal(acceptsGzip('identity'), false);
+});
+
+test('close: a request in flight finishes; an unused open socket does not hold the shutdown', async () => {
+  const app = createApiServer({
+    store: store(),
+    selfMetrics: new SelfMetrics(),
+    resolutionMs: 1000,
+    healthMaxDelayMs: 180_000,
+    logger: pino({ level: 'silent' }),
+    closeGraceMs: 500,
+  });
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let entered!: () => void;
+  const inFlight = new Promise<void>((r) => (entered = r));
+  app.get('/slow', async () => {
+    entered();
+    await released;
+    return 'done';
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  // A browser's preconnected socket: connected, never sends a request.
+  const idle = connect(port, '127.0.0.1');
+  await once(idle, 'connect');
+  const idleClosed = once(idle, 'close');
+  const slow = fetch(`http://127.0.0.1:${port}/slow`).then(async (r) => [r.status, await r.text()]);
+  await inFlight;
+  const closed = app.close();
+  setTimeout(release, 100);
+  assert.deepEqual(await slow, [200, 'done']);
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise((r) => (timer = setTimeout(() => r('still open after 20 s'), 20_000)));
+  assert.equal(await Promise.race([closed.then(() => 'closed'), hung]), 'closed');
+  clearTimeout(timer);
+  await idleClosed;
 });

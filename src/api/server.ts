@@ -4,6 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Store } from '../core/contracts.js';
 import type { Logger } from '../core/log.js';
 import type { SelfMetrics } from '../core/self-metrics.js';
+import { cutConnectionsOnClose } from '../core/close-grace.js';
 import { registerDashboardRoutes } from './dashboard.js';
 import { registerExportRoutes } from './export.js';
 import { registerFederateRoutes } from './federate.js';
@@ -38,6 +39,8 @@ export interface ApiServerDeps {
   tls?: ApiTlsOptions;
   /** Discovery caches of a kubernetes source, for the Metrics API. */
   cluster?: ClusterView;
+  /** On close, how long requests in flight may finish before all connections are cut. */
+  closeGraceMs?: number;
 }
 
 /** Responses at least this large are gzipped when the client accepts it. */
@@ -114,5 +117,6 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
     logger: deps.logger,
   });
   registerFederateRoutes(app, { store: deps.store });
+  cutConnectionsOnClose(app, deps.closeGraceMs);
   return app;
 }

@@ -2,6 +2,7 @@
 import { fastify } from 'fastify';
 import { VERSION } from '../config/flags.js';
 import { ConfigError } from '../config/types.js';
+import { cutConnectionsOnClose } from '../core/close-grace.js';
 import { componentLogger } from '../core/log.js';
 import { QueuedSink, isChunkedSink } from '../pipeline/sink-queue.js';
 import type { EventerConfig } from './eventer-flags.js';
@@ -110,6 +111,7 @@ export async function eventerCommand(argv: string[]): Promise<number> {
   });
 
   const app = fastify({ logger: false });
+  cutConnectionsOnClose(app);
   app.get('/healthz', async (_req, reply) => {
     const health = eventer.health();
     reply.type('text/plain; charset=utf-8');
