@@ -292,3 +292,32 @@ test('WAL: a tick stored node by node is written as values only from its second 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a series past every retention in the WAL is gone after a restart, as it was before', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapster-store-'));
+  try {
+    const opts = {
+      dataDir: dir,
+      logger: pino({ level: 'silent' }),
+      retentionRawMs: 10 * 60_000,
+      retentionMs: 20 * 60_000,
+      blockMs: 60 * 60_000,
+      syncEveryMs: 0,
+    };
+    const a = openTsdbStore(opts);
+    let t = 1_700_000_000_000 - (1_700_000_000_000 % HOUR);
+    // n3 and n4 report for 5 minutes, then stop; n0..n2 go on for 40 minutes.
+    for (let k = 0; k < 40; k++, t += 60_000) a.append(batch(t, k < 5 ? 5 : 3));
+    await flushStore(a);
+    assert.deepEqual(a.keys(), ['node:n0', 'node:n1', 'node:n2']);
+    const series = a.seriesCount();
+    await a.close();
+    const b = openTsdbStore(opts);
+    assert.deepEqual(b.keys(), ['node:n0', 'node:n1', 'node:n2']);
+    assert.equal(b.seriesCount(), series);
+    assert.deepEqual(b.query({ key: 'node:n3', metric: 'cpu/usage', startMs: 0, endMs: t }), []);
+    await b.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

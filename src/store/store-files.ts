@@ -771,6 +771,7 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
     }
   }
 
+  store.endRecovery();
   replaying = false;
   store.setCloser(() => writer.close(10_000));
   fileStats.set(store, writer.stats);

@@ -271,12 +271,21 @@ export class TsdbStore implements HistoryStore {
     }
   }
 
-  /** Replays a WAL batch: like append, but the series are known and nothing is logged. */
+  /**
+   * Replays a WAL batch: like append, but the series are known and nothing is logged. Expired
+   * series are dropped once, by `endRecovery`: recovered series may lack samples until their
+   * batch comes, and a scan of every series per replayed batch cost most of a restart (36 of
+   * 66 s for 2.65 M series and 11,800 batches).
+   */
   replay(t: number, list: readonly Series[], values: Float64Array, n: number): void {
     if (t < this.newestMs - this.retentionRawMs) return;
     if (t > this.newestMs) this.newestMs = t;
     if (!(t < this.rawHeadEndMs)) this.maybeSeal(t);
     this.applySamples(t, list, values, n);
+  }
+
+  /** After recovery (blocks, snapshot, WAL replay): drops the series past every retention. */
+  endRecovery(): void {
     this.evictSeries();
   }
 
