@@ -9,7 +9,7 @@ import { createSource } from './sources/registry.js';
 import { createSink } from './sinks/registry.js';
 import { defaultProcessors } from './processors/index.js';
 import { MemoryStore } from './store/memory-store.js';
-import { createStore } from './store/create-store.js';
+import { createStore, recoveryMessage } from './store/create-store.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { QueuedSink } from './pipeline/sink-queue.js';
 import { createApiServer } from './api/server.js';
@@ -53,7 +53,7 @@ export async function runMain(cfg: Config): Promise<number> {
   }
   // A kubernetes source's discovery feeds the enrichers and the Metrics API.
   const cluster = clusterViewOf(sources);
-  const store = cfg.disableMetricSink
+  const opened = cfg.disableMetricSink
     ? undefined
     : createStore(
         {
@@ -64,6 +64,10 @@ export async function runMain(cfg: Config): Promise<number> {
         metrics.registry,
         componentLogger('store'),
       );
+  const store = opened?.store;
+  // While the stored history is read back (a large WAL takes a while), the API answers: the
+  // health check and data routes say what is going on, and collection starts afterwards.
+  let recovering = opened !== undefined && cfg.dataDir !== '';
   const queued = sinks.map(
     (s) =>
       new QueuedSink(s, {
@@ -98,6 +102,7 @@ export async function runMain(cfg: Config): Promise<number> {
     historicalBackend: historical,
     tls,
     cluster,
+    recovering: () => (recovering && opened ? recoveryMessage(cfg.dataDir, opened) : undefined),
   });
   try {
     await api.listen({ port: cfg.heapsterPort, host: cfg.listenIp || '::' });
@@ -107,6 +112,7 @@ export async function runMain(cfg: Config): Promise<number> {
       { err: message },
       `cannot serve the API on ${cfg.listenIp || '*'}:${cfg.heapsterPort}: ${message}`,
     );
+    opened?.cancel();
     await pipeline.stop();
     await store?.close();
     return 1;
@@ -121,14 +127,44 @@ export async function runMain(cfg: Config): Promise<number> {
     },
     `heapster ${VERSION} started: ${sources.map((s) => s.name).join(', ')} every ${cfg.metricResolutionMs / 1000}s; API on port ${cfg.heapsterPort}`,
   );
-  pipeline.start();
-
-  const signal = await untilStopSignal();
+  const stop = untilStopSignal();
+  let signal: NodeJS.Signals | undefined;
+  if (recovering && opened) {
+    const startedMs = Date.now();
+    logger.info(
+      { dataDir: cfg.dataDir, bytes: opened.progress.totalBytes },
+      `reading the stored history from ${cfg.dataDir} (${(opened.progress.totalBytes / 1e6).toFixed(0)} MB) before collecting; data requests get 503 until then`,
+    );
+    const read = opened.recovered.then(
+      (): undefined => undefined,
+      (err: unknown): undefined => {
+        const message = err instanceof Error ? err.message : String(err);
+        logger.error(
+          { dataDir: cfg.dataDir, err: message },
+          `reading the stored history from ${cfg.dataDir} failed (${message}); collecting with what was read`,
+        );
+      },
+    );
+    signal = await Promise.race([read, stop]);
+    if (signal !== undefined) opened.cancel();
+    else {
+      logger.info(
+        { dataDir: cfg.dataDir, ms: Date.now() - startedMs },
+        `stored history read in ${((Date.now() - startedMs) / 1000).toFixed(1)} s; collecting`,
+      );
+    }
+    recovering = false;
+  }
+  if (signal === undefined) {
+    pipeline.start();
+    signal = await stop;
+  }
   logger.info({ signal }, `received ${signal}, shutting down`);
   await pipeline.stop();
   await closeSources(sources);
   await api.close();
   await historical?.close();
+  await store?.close();
   logger.info('stopped');
   return 0;
 }

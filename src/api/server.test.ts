@@ -127,3 +127,49 @@ test('close: a request in flight finishes; an unused open socket does not hold t
   clearTimeout(timer);
   await idleClosed;
 });
+
+test('while the store recovers: data routes 503 with the progress, /healthz fails with it, the dashboard loads', async () => {
+  let message: string | undefined = 'recovering the stored history from /d: 42 % (1 of 2 MB)';
+  const app = createApiServer({
+    store: store(),
+    selfMetrics: new SelfMetrics(),
+    resolutionMs: 1000,
+    healthMaxDelayMs: 180_000,
+    logger: pino({ level: 'silent' }),
+    now: () => T0 + 100_000,
+    recovering: () => message,
+  });
+  try {
+    for (const url of [
+      '/api/v1/model/nodes/',
+      '/api/v1/model/nodes/node-1/metrics/cpu/usage_rate',
+      '/apis/metrics.k8s.io/v1beta1/nodes',
+      '/api/v1/dashboard/status',
+      '/api/v1/metric-export',
+      '/federate',
+    ]) {
+      const r = await app.inject({ method: 'GET', url });
+      assert.equal(r.statusCode, 503, url);
+      assert.equal(r.headers['retry-after'], '5');
+      const body = r.json<{ kind: string; code: number; message: string; error: string }>();
+      assert.equal(body.kind, 'Status');
+      assert.equal(body.code, 503);
+      assert.equal(body.message, message);
+      assert.equal(body.error, message);
+    }
+    const health = await app.inject({ method: 'GET', url: '/healthz' });
+    assert.equal(health.statusCode, 500);
+    assert.equal(health.body, message);
+    for (const url of ['/', '/metrics', '/plain']) {
+      assert.equal((await app.inject({ method: 'GET', url })).statusCode, 200, url);
+    }
+    // Recovered: everything answers as usual.
+    message = undefined;
+    assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+    const nodes = await app.inject({ method: 'GET', url: '/api/v1/model/nodes/' });
+    assert.equal(nodes.statusCode, 200);
+    assert.deepEqual(nodes.json(), ['node-1']);
+  } finally {
+    await app.close();
+  }
+});

@@ -41,7 +41,16 @@ export interface ApiServerDeps {
   cluster?: ClusterView;
   /** On close, how long requests in flight may finish before all connections are cut. */
   closeGraceMs?: number;
+  /**
+   * While the store reads its files back at start: what to tell clients, else undefined. Data
+   * routes then answer 503 with it and `/healthz` fails with it; the dashboard's files and
+   * `/metrics` are served.
+   */
+  recovering?: () => string | undefined;
 }
+
+/** Routes served while the store recovers (they read no stored data). */
+const SERVED_WHILE_RECOVERING = /^\/(metrics|plain|ui\/[^/?]*)?(\?.*)?$/;
 
 /** Responses at least this large are gzipped when the client accepts it. */
 const GZIP_MIN_BYTES = 1024;
@@ -72,6 +81,28 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
     ...(deps.tls ? { https: httpsServerOptions(deps.tls) } : {}),
   }) as unknown as FastifyInstance;
   if (deps.tls) registerClientCertCheck(app, deps.tls);
+  const recovering = deps.recovering;
+  if (recovering !== undefined) {
+    app.addHook('onRequest', async (req, reply) => {
+      const message = recovering();
+      if (message === undefined || SERVED_WHILE_RECOVERING.test(req.url)) return;
+      reply.header('retry-after', '5');
+      if (req.url.startsWith('/healthz')) {
+        return reply.code(500).type('text/plain; charset=utf-8').send(message);
+      }
+      // A Kubernetes Status (kubectl prints its message); `error` for the dashboard's client.
+      return reply.code(503).send({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message,
+        reason: 'ServiceUnavailable',
+        code: 503,
+        error: message,
+      });
+    });
+  }
 
   app.addHook('onSend', async (req, reply, payload) => {
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;

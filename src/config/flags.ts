@@ -217,7 +217,8 @@ const FLAGS: readonly FlagSpec[] = [
     group: 'ours',
     help:
       'Where the embedded store keeps its history (WAL and compressed blocks); survives\n' +
-      "restarts and crashes. --data-dir='' keeps history in memory only.",
+      'restarts and crashes. At start the history is read back before collecting; the API\n' +
+      "answers meanwhile (data requests 503). --data-dir='' keeps history in memory only.",
   },
   {
     name: 'retention-raw',

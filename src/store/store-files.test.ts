@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import type { Batch, MetricSet } from '../core/batch.js';
 import type { Logger } from '../core/log.js';
 import { MemoryStore } from './memory-store.js';
-import { flushStore, openTsdbStore } from './store-files.js';
+import { flushStore, openTsdbStore, openTsdbStoreInBackground } from './store-files.js';
 import type { TsdbStore } from './tsdb-store.js';
 
 const HOUR = 3_600_000;
@@ -317,6 +317,55 @@ test('a series past every retention in the WAL is gone after a restart, as it wa
     assert.equal(b.seriesCount(), series);
     assert.deepEqual(b.query({ key: 'node:n3', metric: 'cpu/usage', startMs: 0, endMs: t }), []);
     await b.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('recovery in the background: the event loop runs between slices; the result equals a plain open', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapster-store-'));
+  try {
+    const opts = { dataDir: dir, logger: pino({ level: 'silent' }), syncEveryMs: 0 };
+    const a = openTsdbStore(opts);
+    let t = 1_700_000_000_000;
+    for (let k = 0; k < 300; k++, t += 60_000) a.append(batch(t, 20));
+    await a.close();
+
+    const bg = openTsdbStoreInBackground(opts, 0);
+    assert.ok(bg.progress.totalBytes > 0);
+    let turns = 0;
+    let seenProgress = 0;
+    let finished = false;
+    const tick = () => {
+      if (finished) return;
+      turns++;
+      if (bg.progress.doneBytes > 0 && bg.progress.doneBytes < bg.progress.totalBytes)
+        seenProgress++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    try {
+      await bg.recovered;
+    } finally {
+      finished = true;
+    }
+    assert.ok(turns > 1, `the event loop ran ${turns} times during the recovery`);
+    assert.ok(seenProgress > 0, 'progress was seen between 0 and the total');
+    assert.equal(bg.progress.doneBytes, bg.progress.totalBytes);
+    const plain = openTsdbStore(opts);
+    sameData(plain, bg.store, 20, t);
+    await plain.close();
+    await bg.store.close();
+
+    // Cancelled: stops early, and the files still open afterwards with everything.
+    const cancelled = openTsdbStoreInBackground(opts, 0);
+    cancelled.cancel();
+    await cancelled.recovered;
+    assert.ok(cancelled.progress.doneBytes < cancelled.progress.totalBytes);
+    await cancelled.store.close();
+    const again = openTsdbStore(opts);
+    sameData(bg.store, again, 20, t);
+    await again.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

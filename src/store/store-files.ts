@@ -13,6 +13,7 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   truncateSync,
   write,
 } from 'node:fs';
@@ -537,11 +538,68 @@ function listGens(dir: string, suffix: string): number[] {
  * directory cannot be created.
  */
 export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
+  const store = new TsdbStore(opts);
+  const steps = recoverySteps(store, opts, { doneBytes: 0, totalBytes: 0 });
+  while (!steps.next().done);
+  return store;
+}
+
+/** How far a recovery is: bytes of the snapshot's blocks and the WAL read so far, of all. */
+export interface RecoveryProgress {
+  doneBytes: number;
+  totalBytes: number;
+}
+
+/** A store whose recovery runs in the background (`openTsdbStoreInBackground`). */
+export interface RecoveringStore {
+  store: TsdbStore;
+  /** Updated as the recovery goes on. */
+  progress: RecoveryProgress;
+  /**
+   * Resolves when the store holds everything the files had (append only after it), or at once
+   * after `cancel`.
+   */
+  recovered: Promise<void>;
+  /** Stops the recovery (at shutdown); `store.close()` still closes the files. */
+  cancel(): void;
+}
+
+/**
+ * Like `openTsdbStore`, but returns at once and recovers in slices of about `sliceMs` of work,
+ * letting the event loop run between them (the API can answer while a large WAL replays).
+ * Throws (synchronously) only when the directory cannot be created.
+ */
+export function openTsdbStoreInBackground(opts: OpenStoreOptions, sliceMs = 20): RecoveringStore {
+  const store = new TsdbStore(opts);
+  const progress: RecoveryProgress = { doneBytes: 0, totalBytes: 0 };
+  const steps = recoverySteps(store, opts, progress);
+  // The first step (directories, snapshot, totals) runs now: a directory error is thrown here.
+  let done = steps.next().done === true;
+  let cancelled = false;
+  const recovered = (async () => {
+    while (!done && !cancelled) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const end = performance.now() + sliceMs;
+      do done = steps.next().done === true;
+      while (!done && !cancelled && performance.now() < end);
+    }
+  })();
+  return { store, progress, recovered, cancel: () => (cancelled = true) };
+}
+
+/**
+ * The recovery of `store` from `opts.dataDir`, yielding often (every block, every 1,024 WAL
+ * records) so that a caller can spread it over time; `progress` is updated at each yield.
+ */
+function* recoverySteps(
+  store: TsdbStore,
+  opts: OpenStoreOptions,
+  progress: RecoveryProgress,
+): Generator<void, void> {
   const dir = opts.dataDir;
   const log = opts.logger;
   mkdirSync(join(dir, 'wal'), { recursive: true });
   mkdirSync(join(dir, 'blocks'), { recursive: true });
-  const store = new TsdbStore(opts);
 
   // 1. Newest valid snapshot.
   let snap: Snapshot | undefined;
@@ -559,27 +617,39 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
   }
   // 2. Its blocks (a block not listed is from an interrupted seal, or expired).
   const listed = new Set(snap?.blocks ?? []);
-  const liveBlocks: string[] = [];
-  const spans = new Map<string, SealedBlock>();
+  const fromGen = snap?.gen ?? 0;
+  const blockNames: string[] = [];
   for (const name of readdirSync(join(dir, 'blocks'))) {
     const path = join(dir, 'blocks', name);
-    if (!listed.has(name)) {
-      rmSync(path, { force: true });
-      continue;
-    }
+    if (!listed.has(name)) rmSync(path, { force: true });
+    else blockNames.push(name);
+  }
+  const walGens = listGens(join(dir, 'wal'), '.wal');
+  for (const name of blockNames) progress.totalBytes += fileSize(join(dir, 'blocks', name));
+  for (const gen of walGens) if (gen >= fromGen) progress.totalBytes += fileSize(walPath(dir, gen));
+  // The first step ends here: the caller knows the totals.
+  yield;
+  const liveBlocks: string[] = [];
+  const spans = new Map<string, SealedBlock>();
+  for (const name of blockNames) {
+    const path = join(dir, 'blocks', name);
     try {
-      const { tier, block } = decodeBlock(readFileSync(path), store);
+      const data = readFileSync(path);
+      const { tier, block } = decodeBlock(data, store);
       store.addBlock(tier, block);
       liveBlocks.push(name);
       spans.set(name, block);
+      progress.doneBytes += data.length;
     } catch (err) {
       log.warn(
         { file: path, err: (err as Error).message },
         `store: skipping block ${path}: ${(err as Error).message}`,
       );
     }
+    yield;
   }
   snap?.apply(store);
+  yield;
   let replaying = true;
   // 4. Live: log batches, persist seals.
   const writer = new DiskWriter(
@@ -589,6 +659,7 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
     opts.retryMs ?? 5_000,
     opts.maxQueuedBytes ?? 256 * 2 ** 20,
   );
+  store.setCloser(() => writer.close(10_000));
   let walGen = store.gen;
   // The batch layouts (series ids in order) written to the current segment, by first id and
   // as a count and two hashes: a node's part repeats its series tick after tick and is then
@@ -692,7 +763,6 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
   };
   store.setHooks(hooks);
   // 3. WAL segments from the snapshot's generation on.
-  const fromGen = snap?.gen ?? 0;
   const byWalId = new Map<number, Series>();
   let list: Series[] = [];
   let walList: (Series | undefined)[] | undefined = [];
@@ -700,14 +770,27 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
   const walLayouts = new Map<number, (Series | undefined)[]>();
   let values = new Float64Array(1024);
   let replayed = 0;
-  for (const gen of listGens(join(dir, 'wal'), '.wal')) {
+  let records = 0;
+  for (const gen of walGens) {
     const path = walPath(dir, gen);
     if (gen < fromGen) {
       rmSync(path, { force: true });
       continue;
     }
-    const buf = readFileSync(path);
+    let buf: Buffer;
+    try {
+      buf = readFileSync(path);
+    } catch (err) {
+      log.warn(
+        { file: path, err: (err as Error).message },
+        `store: skipping WAL ${path}: ${(err as Error).message}`,
+      );
+      continue;
+    }
+    yield;
     const valid = validWalLength(buf);
+    yield;
+    const doneBefore = progress.doneBytes;
     if (valid < buf.length) {
       log.warn(
         { file: path, validBytes: valid, bytes: buf.length },
@@ -718,6 +801,10 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
     walLayouts.clear();
     let off = 0;
     while (off < valid) {
+      if ((++records & 1023) === 0) {
+        progress.doneBytes = doneBefore + off;
+        yield;
+      }
       const len = buf.readUInt32LE(off);
       let p = off + 8;
       const end = p + len;
@@ -769,11 +856,11 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
         replayed++;
       }
     }
+    progress.doneBytes = doneBefore + buf.length;
   }
 
   store.endRecovery();
   replaying = false;
-  store.setCloser(() => writer.close(10_000));
   fileStats.set(store, writer.stats);
   if (replayed > 0 || snap) {
     log.info(
@@ -787,7 +874,15 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
     );
   }
   (store as PersistentExtras).flush = () => writer.idle();
-  return store;
+}
+
+/** Size of a file in bytes; 0 when it cannot be read (its read reports why). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** Extra methods of a store returned by `openTsdbStore`. */
