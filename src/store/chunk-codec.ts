@@ -910,9 +910,14 @@ export class ChunkArena {
     (this.free[k] ??= []).push(slab, base);
   }
 
-  private growSlots(): void {
+  /** Makes room for `slots` slots in one step (growing by a quarter at a time copies ~4×). */
+  reserve(slots: number): void {
+    if (slots * NF > this.f64.length) this.growSlots(slots);
+  }
+
+  private growSlots(atLeast = 0): void {
     // By a quarter: slot state is most of an arena's memory besides the data.
-    const n = Math.ceil((this.f64.length / NF) * 1.25);
+    const n = Math.max(atLeast, Math.ceil((this.f64.length / NF) * 1.25));
     const f = new Float64Array(n * NF);
     f.set(this.f64);
     this.f64 = f;

@@ -27,6 +27,11 @@ export class SeriesColumns {
     return row;
   }
 
+  /** Makes room for `rows` rows in one step (recovery knows how many series are coming). */
+  reserve(rows: number): void {
+    if (rows > this.n.length) this.grow(rows);
+  }
+
   /** Frees a row (its series was dropped). */
   release(row: number): void {
     this.freeRows.push(row);
@@ -37,8 +42,8 @@ export class SeriesColumns {
     return this.f.byteLength + this.n.byteLength + this.freeRows.length * 8;
   }
 
-  private grow(): void {
-    const rows = Math.ceil(this.n.length * 1.5);
+  private grow(atLeast = 0): void {
+    const rows = Math.max(atLeast, Math.ceil(this.n.length * 1.5));
     const f = new Float64Array(rows * 5);
     f.set(this.f);
     this.f = f;

@@ -87,6 +87,8 @@ class DiskWriter {
   private idleWaiters: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   readonly stats: FileStats = { writeErrors: 0, droppedWalBytes: 0, queuedBytes: 0 };
+  /** WAL segments recovery already checked: their valid length at the size they had then. */
+  private readonly checked = new Map<number, { valid: number; size: number }>();
 
   constructor(
     private readonly dir: string,
@@ -95,6 +97,11 @@ class DiskWriter {
     private readonly retryMs: number,
     private readonly maxQueuedBytes: number,
   ) {}
+
+  /** Recovery found the first `valid` of `size` bytes of segment `gen` valid. */
+  noteChecked(gen: number, valid: number, size: number): void {
+    this.checked.set(gen, { valid, size });
+  }
 
   wal(buf: Buffer, gen: number): void {
     this.ops.push({ kind: 'wal', buf, gen });
@@ -221,9 +228,16 @@ class DiskWriter {
     const path = walPath(this.dir, gen);
     this.walFd = openSync(path, 'a');
     this.walGen = gen;
-    // Cut a torn tail left by a failed write (valid records are kept).
-    const valid = validWalLength(readFileSync(path));
-    truncateSync(path, valid);
+    // Cut a torn tail left by a failed write (valid records are kept). A segment recovery
+    // read is not read again (at cluster scale it is hundreds of MB) unless it changed since.
+    const known = this.checked.get(gen);
+    this.checked.clear();
+    const size = statSync(path).size;
+    const valid =
+      known !== undefined && known.size === size
+        ? known.valid
+        : validWalLength(readFileSync(path)).valid;
+    if (valid < size) truncateSync(path, valid);
   }
 
   private closeWal(_torn: boolean): void {
@@ -246,15 +260,17 @@ function blockName(tier: TierName, gen: number): string {
 }
 
 /** Length of the valid prefix of a WAL segment (whole records with a good CRC). */
-function validWalLength(buf: Buffer): number {
+function validWalLength(buf: Buffer): { valid: number; defines: number } {
   let off = 0;
+  let defines = 0;
   while (off + 8 <= buf.length) {
     const len = buf.readUInt32LE(off);
     if (off + 8 + len > buf.length) break;
     if (crc32(buf.subarray(off + 8, off + 8 + len)) !== buf.readUInt32LE(off + 4)) break;
+    if (len > 0 && buf[off + 8] === REC_DEFINE) defines++;
     off += 8 + len;
   }
-  return off;
+  return { valid: off, defines };
 }
 
 /** Growable little-endian byte builder for records. */
@@ -764,11 +780,14 @@ function* recoverySteps(
   store.setHooks(hooks);
   // 3. WAL segments from the snapshot's generation on.
   const byWalId = new Map<number, Series>();
-  let list: Series[] = [];
+  let values = new Float64Array(1024);
+  const list: Series[] = [];
   let walList: (Series | undefined)[] | undefined = [];
   // The series of each batch record of the segment, by its number (values records name it).
   const walLayouts = new Map<number, (Series | undefined)[]>();
-  let values = new Float64Array(1024);
+  // The layouts whose every id was defined (the usual case): their values are copied as is.
+  const complete = new WeakSet<(Series | undefined)[]>();
+  let valueBytes = new Uint8Array(values.buffer);
   let replayed = 0;
   let records = 0;
   for (const gen of walGens) {
@@ -788,7 +807,11 @@ function* recoverySteps(
       continue;
     }
     yield;
-    const valid = validWalLength(buf);
+    const { valid, defines } = validWalLength(buf);
+    writer.noteChecked(gen, valid, buf.length);
+    // Room for the series it defines (a segment defines each series it has), at once rather
+    // than by repeated growth.
+    store.reserveSeries(defines);
     yield;
     const doneBefore = progress.doneBytes;
     if (valid < buf.length) {
@@ -830,29 +853,41 @@ function* recoverySteps(
         const n = buf.readUInt32LE(p + 8);
         const seq = buf.readUInt32LE(p + 12);
         p += 16;
-        if (values.length < n) values = new Float64Array(n);
+        if (values.length < n) {
+          values = new Float64Array(n);
+          valueBytes = new Uint8Array(values.buffer);
+        }
         if (type === REC_BATCH) {
-          walList = [];
+          walList = new Array<Series | undefined>(n);
+          let all = true;
           for (let i = 0; i < n; i++) {
-            walList.push(byWalId.get(buf.readUInt32LE(p)));
+            const s = byWalId.get(buf.readUInt32LE(p));
+            if (s === undefined) all = false;
+            walList[i] = s;
             p += 4;
           }
           walLayouts.set(seq, walList);
+          if (all) complete.add(walList);
         } else {
           walList = walLayouts.get(seq);
           // Its batch record is not in this segment: cannot map.
           if (walList === undefined || walList.length !== n) continue;
         }
-        list = [];
-        for (let i = 0; i < n; i++) {
-          const s = walList[i];
-          if (s !== undefined) {
-            values[list.length] = buf.readDoubleLE(p);
-            list.push(s);
+        if (complete.has(walList)) {
+          valueBytes.set(buf.subarray(p, p + n * 8));
+          store.replay(t, walList as Series[], values, n);
+        } else {
+          list.length = 0;
+          for (let i = 0; i < n; i++) {
+            const s = walList[i];
+            if (s !== undefined) {
+              values[list.length] = buf.readDoubleLE(p);
+              list.push(s);
+            }
+            p += 8;
           }
-          p += 8;
+          store.replay(t, list, values, list.length);
         }
-        store.replay(t, list, values, list.length);
         replayed++;
       }
     }

@@ -437,6 +437,13 @@ export class RawTier extends Tier<ChunkEncoder> {
     return out;
   }
 
+  /** Makes room for `rows` rows and as many open chunks in one step (recovery). */
+  reserve(rows: number): void {
+    if (rows > this.rowSlot.length) this.growRows(rows - 1);
+    if (rows > this.slotIds.length) this.growSlots(rows);
+    this.arena.reserve(rows);
+  }
+
   private growRows(row: number): void {
     let len = this.rowSlot.length * 2;
     while (len <= row) len *= 2;
@@ -448,8 +455,8 @@ export class RawTier extends Tier<ChunkEncoder> {
     this.hints = hints;
   }
 
-  private growSlots(): void {
-    const len = this.slotIds.length * 2;
+  private growSlots(atLeast = 0): void {
+    const len = Math.max(atLeast, this.slotIds.length * 2);
     const ids = new Uint32Array(len);
     ids.set(this.slotIds);
     this.slotIds = ids;

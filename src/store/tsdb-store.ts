@@ -284,6 +284,13 @@ export class TsdbStore implements HistoryStore {
     this.applySamples(t, list, values, n);
   }
 
+  /** Makes room for `count` series in one step (recovery counts them first). */
+  reserveSeries(count: number): void {
+    const rows = Math.max(this.live, count);
+    this.cols.reserve(rows);
+    this.raw.reserve(rows);
+  }
+
   /** After recovery (blocks, snapshot, WAL replay): drops the series past every retention. */
   endRecovery(): void {
     this.evictSeries();
