@@ -130,6 +130,7 @@ export async function runMain(cfg: Config): Promise<number> {
   const stop = untilStopSignal();
   let signal: NodeJS.Signals | undefined;
   if (recovering && opened) {
+    opened.start();
     const startedMs = Date.now();
     logger.info(
       { dataDir: cfg.dataDir, bytes: opened.progress.totalBytes },

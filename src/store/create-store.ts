@@ -32,6 +32,7 @@ export function createStore(
     store: new TsdbStore(base),
     progress: { doneBytes: 0, totalBytes: 0 },
     recovered: Promise.resolve(),
+    start: () => undefined,
     cancel: () => undefined,
   });
   if (settings.dataDir === '') return memoryOnly();

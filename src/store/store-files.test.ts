@@ -348,6 +348,7 @@ test('recovery in the background: the event loop runs between slices; the result
       setImmediate(tick);
     };
     setImmediate(tick);
+    bg.start();
     try {
       await bg.recovered;
     } finally {
@@ -363,6 +364,7 @@ test('recovery in the background: the event loop runs between slices; the result
 
     // Cancelled: stops early, and the files still open afterwards with everything.
     const cancelled = openTsdbStoreInBackground(opts, 0);
+    cancelled.start();
     cancelled.cancel();
     await cancelled.recovered;
     assert.ok(cancelled.progress.doneBytes < cancelled.progress.totalBytes);
@@ -370,6 +372,32 @@ test('recovery in the background: the event loop runs between slices; the result
     const again = openTsdbStore(opts);
     sameData(bg.store, again, 20, t);
     await again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a WAL segment larger than one check step (8 MB) with a torn tail: everything before the tear is replayed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapster-store-'));
+  try {
+    const opts = { dataDir: dir, logger: recordingLogger().logger, syncEveryMs: 0 };
+    const a = openTsdbStore(opts);
+    let t = 1_700_000_000_000;
+    for (let k = 0; k < 150; k++, t += 15_000) a.append(batch(t, 2000));
+    await a.close();
+    const wal = join(dir, 'wal', readdirSync(join(dir, 'wal')).sort().at(-1)!);
+    const walBuf = readFileSync(wal);
+    assert.ok(walBuf.length > 9 * 2 ** 20, `${walBuf.length} bytes`);
+    writeFileSync(wal, walBuf.subarray(0, walBuf.length - 5));
+    const { logger, lines } = recordingLogger();
+    const b = openTsdbStoreInBackground({ ...opts, logger });
+    b.start();
+    await b.recovered;
+    assert.match(lines.join(''), /WAL .* truncated or corrupt tail/);
+    const pts = b.store.query({ key: 'node:n1999', metric: 'cpu/usage', startMs: 0, endMs: t });
+    assert.equal(pts.length, 149);
+    assert.equal(pts.at(-1)!.timestampMs, t - 30_000);
+    await b.store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -17,7 +17,7 @@ import {
   truncateSync,
   write,
 } from 'node:fs';
-import { open as openAsync, rename, rm } from 'node:fs/promises';
+import { open as openAsync, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -260,17 +260,40 @@ function blockName(tier: TierName, gen: number): string {
 }
 
 /** Length of the valid prefix of a WAL segment (whole records with a good CRC). */
-function validWalLength(buf: Buffer): { valid: number; defines: number } {
-  let off = 0;
+function validWalLength(
+  buf: Buffer,
+  from = 0,
+  until = buf.length,
+): { valid: number; defines: number; stopped: boolean } {
+  let off = from;
   let defines = 0;
-  while (off + 8 <= buf.length) {
+  while (off + 8 <= buf.length && off < until) {
     const len = buf.readUInt32LE(off);
-    if (off + 8 + len > buf.length) break;
-    if (crc32(buf.subarray(off + 8, off + 8 + len)) !== buf.readUInt32LE(off + 4)) break;
+    if (off + 8 + len > buf.length) return { valid: off, defines, stopped: true };
+    if (crc32(buf.subarray(off + 8, off + 8 + len)) !== buf.readUInt32LE(off + 4)) {
+      return { valid: off, defines, stopped: true };
+    }
     if (len > 0 && buf[off + 8] === REC_DEFINE) defines++;
     off += 8 + len;
   }
-  return { valid: off, defines };
+  return { valid: off, defines, stopped: off + 8 > buf.length && off < buf.length };
+}
+
+/** `validWalLength` in steps of about 8 MB. */
+function* checkWal(buf: Buffer): Generator<RecoveryRequest, { valid: number; defines: number }> {
+  let valid = 0;
+  let defines = 0;
+  const STEP = 8 * 2 ** 20;
+  for (;;) {
+    const end = Math.min(buf.length, valid + STEP);
+    const part = validWalLength(buf, valid, end);
+    defines += part.defines;
+    if (end === buf.length || part.valid < valid + 8 || part.stopped) {
+      return { valid: part.valid, defines };
+    }
+    valid = part.valid;
+    yield;
+  }
 }
 
 /** Growable little-endian byte builder for records. */
@@ -556,9 +579,26 @@ function listGens(dir: string, suffix: string): number[] {
 export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
   const store = new TsdbStore(opts);
   const steps = recoverySteps(store, opts, { doneBytes: 0, totalBytes: 0 });
-  while (!steps.next().done);
+  let step = steps.next();
+  while (!step.done) {
+    const read = step.value?.read;
+    if (read === undefined) step = steps.next();
+    else {
+      let data: Buffer;
+      try {
+        data = readFileSync(read);
+      } catch (err) {
+        step = steps.throw(err);
+        continue;
+      }
+      step = steps.next(data);
+    }
+  }
   return store;
 }
+
+/** What a recovery step asks of its driver: nothing (a pause), or the bytes of a file. */
+type RecoveryRequest = undefined | { read: string };
 
 /** How far a recovery is: bytes of the snapshot's blocks and the WAL read so far, of all. */
 export interface RecoveryProgress {
@@ -576,6 +616,8 @@ export interface RecoveringStore {
    * after `cancel`.
    */
   recovered: Promise<void>;
+  /** Starts the recovery (call it once the API listens: a slice delays whatever waits). */
+  start(): void;
   /** Stops the recovery (at shutdown); `store.close()` still closes the files. */
   cancel(): void;
 }
@@ -590,17 +632,33 @@ export function openTsdbStoreInBackground(opts: OpenStoreOptions, sliceMs = 20):
   const progress: RecoveryProgress = { doneBytes: 0, totalBytes: 0 };
   const steps = recoverySteps(store, opts, progress);
   // The first step (directories, snapshot, totals) runs now: a directory error is thrown here.
-  let done = steps.next().done === true;
+  let step = steps.next();
   let cancelled = false;
+  let start!: () => void;
+  const started = new Promise<void>((resolve) => (start = resolve));
   const recovered = (async () => {
-    while (!done && !cancelled) {
+    await started;
+    while (!step.done && !cancelled) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const end = performance.now() + sliceMs;
-      do done = steps.next().done === true;
-      while (!done && !cancelled && performance.now() < end);
+      do {
+        const read = step.value?.read;
+        if (read === undefined) step = steps.next();
+        else {
+          // Files are read off the event loop (a WAL segment may be hundreds of MB).
+          let data: Buffer;
+          try {
+            data = await readFile(read);
+          } catch (err) {
+            step = steps.throw(err);
+            continue;
+          }
+          step = steps.next(data);
+        }
+      } while (!step.done && !cancelled && performance.now() < end);
     }
   })();
-  return { store, progress, recovered, cancel: () => (cancelled = true) };
+  return { store, progress, recovered, start, cancel: () => (cancelled = true) };
 }
 
 /**
@@ -611,7 +669,7 @@ function* recoverySteps(
   store: TsdbStore,
   opts: OpenStoreOptions,
   progress: RecoveryProgress,
-): Generator<void, void> {
+): Generator<RecoveryRequest, void, Buffer | undefined> {
   const dir = opts.dataDir;
   const log = opts.logger;
   mkdirSync(join(dir, 'wal'), { recursive: true });
@@ -650,7 +708,7 @@ function* recoverySteps(
   for (const name of blockNames) {
     const path = join(dir, 'blocks', name);
     try {
-      const data = readFileSync(path);
+      const data = (yield { read: path })!;
       const { tier, block } = decodeBlock(data, store);
       store.addBlock(tier, block);
       liveBlocks.push(name);
@@ -798,7 +856,7 @@ function* recoverySteps(
     }
     let buf: Buffer;
     try {
-      buf = readFileSync(path);
+      buf = (yield { read: path })!;
     } catch (err) {
       log.warn(
         { file: path, err: (err as Error).message },
@@ -806,8 +864,7 @@ function* recoverySteps(
       );
       continue;
     }
-    yield;
-    const { valid, defines } = validWalLength(buf);
+    const { valid, defines } = yield* checkWal(buf);
     writer.noteChecked(gen, valid, buf.length);
     // Room for the series it defines (a segment defines each series it has), at once rather
     // than by repeated growth.
