@@ -306,3 +306,32 @@ test('an arena grows past many slabs and its reset drops them', () => {
   assert.equal(arena.slabs.length, 0);
   assert.ok(arena.bytesHeld() < held - 4 * 256 * 1024, `${arena.bytesHeld()} bytes after reset`);
 });
+
+test('arena: slots on many pages keep their own state (40,000 open chunks, interleaved appends)', () => {
+  const arena = new ChunkArena();
+  const n = 40_000;
+  for (let i = 0; i < n; i++) assert.equal(arena.open(16, undefined, i % 4 === 0), i);
+  // Interleaved like a tick: every slot gets one sample per round.
+  for (let k = 0; k < 5; k++) {
+    for (let i = 0; i < n; i++) arena.append(i, 60_000 * k + i, i * 1.5 + k);
+  }
+  for (const i of [0, 1, 16_383, 16_384, 16_385, 32_767, 32_768, n - 1]) {
+    assert.equal(arena.count(i), 5, `slot ${i}`);
+    assert.equal(arena.minT(i), i);
+    assert.equal(arena.maxT(i), 60_000 * 4 + i);
+    assert.equal(arena.sorted(i), true);
+    const ts = new Float64Array(5);
+    const vs = new Float64Array(5);
+    decodeChunk(arena.bytes(i), 5, ts, vs);
+    assert.deepEqual(
+      [...ts],
+      [0, 1, 2, 3, 4].map((k) => 60_000 * k + i),
+      `slot ${i} times`,
+    );
+    assert.deepEqual(
+      [...vs],
+      [0, 1, 2, 3, 4].map((k) => i * 1.5 + k),
+      `slot ${i} values`,
+    );
+  }
+});

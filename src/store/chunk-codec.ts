@@ -515,12 +515,14 @@ export class ChunkEncoder {
 
   /** Loads the state of arena slot `slot` (this encoder becomes the arena's cursor). */
   load(a: ChunkArena, slot: number): void {
-    const f = a.f64;
-    const u = a.u32;
-    const b = a.u8;
-    const of = slot * NF;
-    const ou = slot * NU;
-    const ob = slot * NB;
+    const pg = slot >>> PAGE_BITS;
+    const at = slot & PAGE_MASK;
+    const f = a.pf[pg];
+    const u = a.pu[pg];
+    const b = a.pb[pg];
+    const of = at * NF;
+    const ou = at * NU;
+    const ob = at * NB;
     const w = this.w;
     w.bitPos = u[ou];
     w.base = u[ou + 1];
@@ -552,19 +554,21 @@ export class ChunkEncoder {
     this.recheck = (flags & F_RECHECK) !== 0;
     this.minT = f[of + 6];
     this.maxT = f[of + 7];
-    const lc = a.u16;
-    this.learned = LAYOUTS[lc[slot * 2]];
-    this.chosen = LAYOUTS[lc[slot * 2 + 1]];
+    const lc = a.pl[pg];
+    this.learned = LAYOUTS[lc[at * 2]];
+    this.chosen = LAYOUTS[lc[at * 2 + 1]];
   }
 
   /** Stores this encoder's state into arena slot `slot`. */
   save(a: ChunkArena, slot: number): void {
-    const f = a.f64;
-    const u = a.u32;
-    const b = a.u8;
-    const of = slot * NF;
-    const ou = slot * NU;
-    const ob = slot * NB;
+    const pg = slot >>> PAGE_BITS;
+    const at = slot & PAGE_MASK;
+    const f = a.pf[pg];
+    const u = a.pu[pg];
+    const b = a.pb[pg];
+    const of = at * NF;
+    const ou = at * NU;
+    const ob = at * NB;
     const w = this.w;
     u[ou] = w.bitPos;
     u[ou + 1] = w.base;
@@ -596,9 +600,9 @@ export class ChunkEncoder {
     if (this.recheck) flags |= F_RECHECK;
     b[ob] = flags;
     // Layouts by index in LAYOUTS (an unchanged one keeps its index without a lookup).
-    const lc = a.u16;
+    const lc = a.pl[pg];
     const l = this.learned;
-    const li = slot * 2;
+    const li = at * 2;
     if (l === undefined) lc[li] = 0;
     else if (l !== LAYOUTS[lc[li]]) lc[li] = internLayout(l);
     const c = this.chosen;
@@ -704,6 +708,12 @@ const NF = 8; // prevT, prevDelta, prev, prevD, step, div, minT, maxT
 const NU = 9; // bitPos, base, cap, slab, prevHi, prevLo, count, exceptions, changes
 const NB = 4; // flags, width, leading + 1, trailing
 // And two u16 per slot: the learned and the chosen layout's index in LAYOUTS (0: none).
+// Slot state is kept in pages of PAGE slots (the first page starts small and doubles up to
+// PAGE): a growing arena adds pages instead of copying, since copying into fresh memory
+// (page faults) cost seconds when a large cluster's series first appear.
+const PAGE_BITS = 14;
+const PAGE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE - 1;
 const F_STARTED = 1;
 const F_INT = 2;
 const F_DOD = 4;
@@ -750,10 +760,13 @@ function sizeClass(len: number): number {
  * loads a slot's state, appends, and stores it back.
  */
 export class ChunkArena {
-  f64 = new Float64Array(64 * NF);
-  u32 = new Uint32Array(64 * NU);
-  u8 = new Uint8Array(64 * NB);
-  u16 = new Uint16Array(64 * 2);
+  /** Slot state by page (see PAGE): numbers, integers, flag bytes, layout indexes. */
+  pf: Float64Array[] = [new Float64Array(64 * NF)];
+  pu: Uint32Array[] = [new Uint32Array(64 * NU)];
+  pb: Uint8Array[] = [new Uint8Array(64 * NB)];
+  pl: Uint16Array[] = [new Uint16Array(64 * 2)];
+  /** Slots the pages hold. */
+  private capacity = 64;
   slabs: Uint8Array[] = [];
   /** Slots in use: 0 .. size-1. */
   size = 0;
@@ -778,30 +791,33 @@ export class ChunkArena {
   /** Opens a chunk (like `new ChunkEncoder(initialBytes, learned, recheck)`); returns its slot. */
   open(initialBytes: number, learned: IntLayout | undefined, recheck: boolean): number {
     const slot = this.size++;
-    if (slot * NF >= this.f64.length) this.growSlots();
+    if (slot >= this.capacity) this.growSlots(slot + 1);
     let cap = 16;
     while (cap < initialBytes) cap *= 2;
     const [slab, base] = this.carve(cap);
-    const u = this.u32;
-    const ou = slot * NU;
+    const pg = slot >>> PAGE_BITS;
+    const at = slot & PAGE_MASK;
+    const u = this.pu[pg];
+    const ou = at * NU;
     u[ou] = 0;
     u[ou + 1] = base;
     u[ou + 2] = cap;
     u[ou + 3] = slab;
     for (let k = 4; k < NU; k++) u[ou + k] = 0;
-    const f = this.f64;
-    const of = slot * NF;
+    const f = this.pf[pg];
+    const of = at * NF;
     f.fill(0, of, of + NF);
     f[of + 4] = 1; // step
     f[of + 5] = 1; // div
     f[of + 6] = Infinity; // minT
     f[of + 7] = -Infinity; // maxT
-    const b = this.u8;
-    const ob = slot * NB;
+    const b = this.pb[pg];
+    const ob = at * NB;
     b.fill(0, ob, ob + NB);
     b[ob] = F_INT | F_DOD | F_SORTED | (recheck ? F_RECHECK : 0);
-    this.u16[slot * 2] = internLayout(learned);
-    this.u16[slot * 2 + 1] = 0;
+    const lc = this.pl[pg];
+    lc[at * 2] = internLayout(learned);
+    lc[at * 2 + 1] = 0;
     return slot;
   }
 
@@ -814,26 +830,31 @@ export class ChunkArena {
   }
 
   count(slot: number): number {
-    return this.u32[slot * NU + 6];
+    return this.pu[slot >>> PAGE_BITS][(slot & PAGE_MASK) * NU + 6];
+  }
+
+  /** Bytes of the region the chunk of `slot` is written into (it doubles as the chunk grows). */
+  regionBytes(slot: number): number {
+    return this.pu[slot >>> PAGE_BITS][(slot & PAGE_MASK) * NU + 2];
   }
 
   minT(slot: number): number {
-    return this.f64[slot * NF + 6];
+    return this.pf[slot >>> PAGE_BITS][(slot & PAGE_MASK) * NF + 6];
   }
 
   maxT(slot: number): number {
-    return this.f64[slot * NF + 7];
+    return this.pf[slot >>> PAGE_BITS][(slot & PAGE_MASK) * NF + 7];
   }
 
   /** False once a timestamp was ≤ the previous one. */
   sorted(slot: number): boolean {
-    return (this.u8[slot * NB] & F_SORTED) !== 0;
+    return (this.pb[slot >>> PAGE_BITS][(slot & PAGE_MASK) * NB] & F_SORTED) !== 0;
   }
 
   /** The encoded bytes of `slot` (a view into a slab; valid until `reset`). */
   bytes(slot: number): Uint8Array {
-    const ou = slot * NU;
-    const u = this.u32;
+    const ou = (slot & PAGE_MASK) * NU;
+    const u = this.pu[slot >>> PAGE_BITS];
     return this.slabs[u[ou + 3]].subarray(u[ou + 1], u[ou + 1] + ((u[ou] + 7) >>> 3));
   }
 
@@ -853,18 +874,19 @@ export class ChunkArena {
 
   /** `nextLayout` as an index for `layoutAt`. */
   nextLayoutIndex(slot: number): number {
-    return this.u16[slot * 2 + 1] || this.u16[slot * 2];
+    const lc = this.pl[slot >>> PAGE_BITS];
+    const at = (slot & PAGE_MASK) * 2;
+    return lc[at + 1] || lc[at];
   }
 
   /** Bytes held: slabs plus slot state. */
   bytesHeld(): number {
-    return (
-      this.slabBytes +
-      this.f64.byteLength +
-      this.u32.byteLength +
-      this.u8.length +
-      this.u16.byteLength
-    );
+    let n = this.slabBytes;
+    for (let i = 0; i < this.pf.length; i++) {
+      n +=
+        this.pf[i].byteLength + this.pu[i].byteLength + this.pb[i].length + this.pl[i].byteLength;
+    }
+    return n;
   }
 
   /** Drops every slot and region. */
@@ -910,26 +932,37 @@ export class ChunkArena {
     (this.free[k] ??= []).push(slab, base);
   }
 
-  /** Makes room for `slots` slots in one step (growing by a quarter at a time copies ~4×). */
+  /** Makes room for `slots` slots. */
   reserve(slots: number): void {
-    if (slots * NF > this.f64.length) this.growSlots(slots);
+    if (slots > this.capacity) this.growSlots(slots);
   }
 
-  private growSlots(atLeast = 0): void {
-    // By a quarter: slot state is most of an arena's memory besides the data.
-    const n = Math.max(atLeast, Math.ceil((this.f64.length / NF) * 1.25));
-    const f = new Float64Array(n * NF);
-    f.set(this.f64);
-    this.f64 = f;
-    const u = new Uint32Array(n * NU);
-    u.set(this.u32);
-    this.u32 = u;
-    const b = new Uint8Array(n * NB);
-    b.set(this.u8);
-    this.u8 = b;
-    const lc = new Uint16Array(n * 2);
-    lc.set(this.u16);
-    this.u16 = lc;
+  /** Room for at least `slots` slots: the first page doubles up to PAGE, then whole pages. */
+  private growSlots(slots: number): void {
+    while (this.capacity < slots) {
+      if (this.pf.length === 1 && this.capacity < PAGE) {
+        const n = Math.min(PAGE, this.capacity * 2);
+        const f = new Float64Array(n * NF);
+        f.set(this.pf[0]);
+        this.pf[0] = f;
+        const u = new Uint32Array(n * NU);
+        u.set(this.pu[0]);
+        this.pu[0] = u;
+        const b = new Uint8Array(n * NB);
+        b.set(this.pb[0]);
+        this.pb[0] = b;
+        const lc = new Uint16Array(n * 2);
+        lc.set(this.pl[0]);
+        this.pl[0] = lc;
+        this.capacity = n;
+      } else {
+        this.pf.push(new Float64Array(PAGE * NF));
+        this.pu.push(new Uint32Array(PAGE * NU));
+        this.pb.push(new Uint8Array(PAGE * NB));
+        this.pl.push(new Uint16Array(PAGE * 2));
+        this.capacity += PAGE;
+      }
+    }
   }
 }
 

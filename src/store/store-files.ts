@@ -15,7 +15,7 @@ import {
   rmSync,
   statSync,
   truncateSync,
-  write,
+  writev,
 } from 'node:fs';
 import { open as openAsync, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,7 +28,14 @@ import type { SealedBlock } from './tier.js';
 import { TsdbStore } from './tsdb-store.js';
 import type { SealedRef, StoreHooks, TierName, TsdbStoreOptions } from './tsdb-store.js';
 
-const writeAsync = promisify(write);
+/** Writes `bufs` in order at the file's position; resolves with the bytes written. */
+function writevAsync(fd: number, bufs: Buffer[]): Promise<number> {
+  return new Promise((resolve, reject) =>
+    writev(fd, bufs, (err, n) => (err ? reject(err) : resolve(n))),
+  );
+}
+/** Buffers per writev call (Linux IOV_MAX). */
+const MAX_IOV = 1024;
 const fdatasyncAsync = promisify(fdatasync);
 
 const REC_DEFINE = 1;
@@ -161,15 +168,21 @@ class DiskWriter {
             bufs.push(o.buf);
             k++;
           }
-          const data = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs);
           this.openWal(op.gen);
-          let off = 0;
-          while (off < data.length) {
-            const { bytesWritten } = await writeAsync(this.walFd, data, off, data.length - off);
-            off += bytesWritten;
+          // Written as they are (no copy into one buffer: a large cluster's first tick defines
+          // hundreds of MB of series); a short write continues where it stopped.
+          let total = 0;
+          for (const b of bufs) total += b.length;
+          let rest = bufs;
+          while (rest.length > 0) {
+            let written = await writevAsync(this.walFd, rest.slice(0, MAX_IOV));
+            let i = 0;
+            while (i < rest.length && written >= rest[i].length) written -= rest[i++].length;
+            rest = rest.slice(i);
+            if (written > 0) rest[0] = rest[0].subarray(written);
           }
           this.ops.splice(0, k);
-          this.stats.queuedBytes -= data.length;
+          this.stats.queuedBytes -= total;
           this.dirty = true;
           const now = Date.now();
           if (now - this.lastSyncMs >= this.syncEveryMs) {

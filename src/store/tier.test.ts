@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { decodeChunk } from './chunk-codec.js';
 import { RawTier } from './tier.js';
 
-/** The capacity of an open chunk (u32 field 2 of its slot, see `ChunkArena.open`). */
+/** The capacity of an open chunk (its region's size, see `ChunkArena.open`). */
 function capacity(tier: RawTier, slot: number): number {
-  return tier.arena.u32[slot * 9 + 2];
+  return tier.arena.regionBytes(slot);
 }
 
 function decode(bytes: Uint8Array, count: number): number[] {
