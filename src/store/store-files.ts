@@ -157,6 +157,8 @@ class DiskWriter {
   private async loop(): Promise<void> {
     while (this.ops.length > 0) {
       const op = this.ops[0];
+      // WAL records of this attempt written whole (a write may stop midway, then fail).
+      let doneRecords = 0;
       try {
         if (op.kind === 'wal') {
           // Coalesce consecutive WAL records of the same generation.
@@ -178,6 +180,7 @@ class DiskWriter {
             let written = await writevAsync(this.walFd, rest.slice(0, MAX_IOV));
             let i = 0;
             while (i < rest.length && written >= rest[i].length) written -= rest[i++].length;
+            doneRecords += i;
             rest = rest.slice(i);
             if (written > 0) rest[0] = rest[0].subarray(written);
           }
@@ -208,7 +211,11 @@ class DiskWriter {
           );
         }
         this.failing = true;
-        // A partial WAL write leaves a torn record: start the retry on a clean record boundary.
+        // The records written whole are done (writing them again would replay them twice);
+        // a torn one after them is cut when the segment is reopened for the retry.
+        for (const done of this.ops.splice(0, doneRecords)) {
+          if (done.kind === 'wal') this.stats.queuedBytes -= done.buf.length;
+        }
         if (op.kind === 'wal' && this.walFd >= 0) this.closeWal(true);
         this.running = false;
         this.wake();
