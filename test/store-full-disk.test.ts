@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import type { Batch, MetricSet } from '../src/core/batch.js';
 import { flushStore, openTsdbStore, storeFileStats } from '../src/store/store-files.js';
 import { waitFor } from './support/services.js';
@@ -42,8 +43,9 @@ test('a full disk: ENOSPC is logged once and counted, nothing served is lost, wr
   try {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (s: string) => lines.push(s) });
+    const registry = new Registry();
+    const store = openTsdbStore({ dataDir: dir, logger, syncEveryMs: 0, retryMs: 100, registry });
     const opts = { dataDir: dir, logger, syncEveryMs: 0, retryMs: 100 };
-    const store = openTsdbStore(opts);
     const stats = storeFileStats(store)!;
     let k = 0;
     // Until the disk is full, and 40 batches more.
@@ -53,6 +55,10 @@ test('a full disk: ENOSPC is logged once and counted, nothing served is lost, wr
       assert.ok(k < 2000, 'the disk never filled');
     }
     for (let n = 0; n < 40; n++) store.append(batch(k++));
+    // Operators see it in /metrics too.
+    const metrics = await registry.metrics();
+    assert.match(metrics, /^heapster_store_disk_write_errors [1-9]\d*$/m);
+    assert.match(metrics, /^heapster_store_wal_queued_bytes [1-9]\d*$/m);
     const errors = lines.filter((l) => l.includes('cannot write to'));
     assert.equal(errors.length, 1, 'logged once');
     assert.match(errors[0], /ENOSPC/);

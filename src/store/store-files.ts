@@ -21,6 +21,8 @@ import { open as openAsync, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../core/log.js';
 import { decodeRollups, rollupRecords } from './chunk-codec.js';
 import type { Series } from './series.js';
@@ -754,6 +756,7 @@ function* recoverySteps(
     opts.maxQueuedBytes ?? 256 * 2 ** 20,
   );
   store.setCloser(() => writer.close(10_000));
+  if (opts.registry) registerFileGauges(opts.registry, writer.stats);
   let walGen = store.gen;
   // The batch layouts (series ids in order) written to the current segment, by first id and
   // as a count and two hashes: a node's part repeats its series tick after tick and is then
@@ -986,6 +989,35 @@ function* recoverySteps(
     );
   }
   (store as PersistentExtras).flush = () => writer.idle();
+}
+
+/** Self-metrics of the files: failed writes, dropped and queued WAL bytes. */
+function registerFileGauges(registry: Registry, stats: FileStats): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'heapster_store_disk_write_errors',
+    help: 'Writes to --data-dir that failed since start (e.g. a full disk; retried)',
+    registers,
+    collect() {
+      this.set(stats.writeErrors);
+    },
+  });
+  new Gauge({
+    name: 'heapster_store_wal_queued_bytes',
+    help: 'WAL bytes waiting to be written to --data-dir',
+    registers,
+    collect() {
+      this.set(stats.queuedBytes);
+    },
+  });
+  new Gauge({
+    name: 'heapster_store_wal_dropped_bytes',
+    help: 'WAL bytes dropped since start because the disk failed for longer than the queue holds',
+    registers,
+    collect() {
+      this.set(stats.droppedWalBytes);
+    },
+  });
 }
 
 /** Size of a file in bytes; 0 when it cannot be read (its read reports why). */
