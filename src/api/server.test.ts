@@ -11,6 +11,7 @@ import { SelfMetrics } from '../core/self-metrics.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { escapeHtml, renderIndexPage } from './index-page.js';
 import { acceptsGzip, createApiServer } from './server.js';
+import type { ApiServerDeps } from './server.js';
 
 const T0 = Date.UTC(2018, 5, 1, 10, 0, 0);
 
@@ -31,7 +32,7 @@ function store(): MemoryStore {
   return s;
 }
 
-function server(s: MemoryStore) {
+function server(s: MemoryStore, extra: Partial<ApiServerDeps> = {}) {
   return createApiServer({
     store: s,
     selfMetrics: new SelfMetrics(),
@@ -39,6 +40,7 @@ function server(s: MemoryStore) {
     healthMaxDelayMs: 180_000,
     logger: pino({ level: 'silent' }),
     now: () => T0 + 100_000,
+    ...extra,
   });
 }
 
@@ -93,14 +95,7 @@ test('acceptsGzip', () => {
 });
 
 test('close: a request in flight finishes; an unused open socket does not hold the shutdown', async () => {
-  const app = createApiServer({
-    store: store(),
-    selfMetrics: new SelfMetrics(),
-    resolutionMs: 1000,
-    healthMaxDelayMs: 180_000,
-    logger: pino({ level: 'silent' }),
-    closeGraceMs: 500,
-  });
+  const app = server(store(), { closeGraceMs: 500 });
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
   let entered!: () => void;
@@ -130,15 +125,7 @@ test('close: a request in flight finishes; an unused open socket does not hold t
 
 test('while the store recovers: data routes 503 with the progress, /healthz fails with it, the dashboard loads', async () => {
   let message: string | undefined = 'recovering the stored history from /d: 42 % (1 of 2 MB)';
-  const app = createApiServer({
-    store: store(),
-    selfMetrics: new SelfMetrics(),
-    resolutionMs: 1000,
-    healthMaxDelayMs: 180_000,
-    logger: pino({ level: 'silent' }),
-    now: () => T0 + 100_000,
-    recovering: () => message,
-  });
+  const app = server(store(), { recovering: () => message });
   try {
     for (const url of [
       '/api/v1/model/nodes/',
