@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -398,6 +406,43 @@ test('a WAL segment larger than one check step (8 MB) with a torn tail: everythi
     assert.equal(pts.length, 149);
     assert.equal(pts.at(-1)!.timestampMs, t - 30_000);
     await b.store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a WAL record with a good checksum that cannot be read: logged, the rest of the segment skipped, later batches kept', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapster-store-'));
+  try {
+    const opts = { dataDir: dir, logger: pino({ level: 'silent' }), syncEveryMs: 0 };
+    const a = openTsdbStore(opts);
+    let t = 1_700_000_000_000;
+    for (let k = 0; k < 10; k++, t += 60_000) a.append(batch(t, 3));
+    await a.close();
+    // A batch record (type 3) claiming a million series: its checksum is right, its content
+    // runs past its end.
+    const payload = Buffer.alloc(17);
+    payload[0] = 3;
+    payload.writeDoubleLE(t, 1);
+    payload.writeUInt32LE(1_000_000, 9);
+    payload.writeUInt32LE(7, 13);
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(payload.length, 0);
+    head.writeUInt32LE(crc32(payload), 4);
+    const wal = join(dir, 'wal', readdirSync(join(dir, 'wal')).sort().at(-1)!);
+    appendFileSync(wal, Buffer.concat([head, payload]));
+
+    const { logger, lines } = recordingLogger();
+    const b = openTsdbStore({ ...opts, logger });
+    assert.match(lines.join(''), /has a record at byte \d+ that cannot be read/);
+    const q = { key: 'node:n2', metric: 'cpu/usage', startMs: 0, endMs: t + 60_000 };
+    assert.equal(b.query(q).length, 10);
+    // It keeps logging, and what it logs after the bad record is read at the next start.
+    b.append(batch(t, 3));
+    await b.close();
+    const c = openTsdbStore(opts);
+    assert.equal(c.query(q).length, 11);
+    await c.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

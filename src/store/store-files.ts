@@ -859,123 +859,140 @@ function* recoverySteps(
     },
   };
   store.setHooks(hooks);
-  // 3. WAL segments from the snapshot's generation on.
-  const byWalId = new Map<number, Series>();
-  let values = new Float64Array(1024);
-  const list: Series[] = [];
-  let walList: (Series | undefined)[] | undefined = [];
-  // The series of each batch record of the segment, by its number (values records name it).
-  const walLayouts = new Map<number, (Series | undefined)[]>();
-  // The layouts whose every id was defined (the usual case): their values are copied as is.
-  const complete = new WeakSet<(Series | undefined)[]>();
-  let valueBytes = new Uint8Array(values.buffer);
+  // 3. WAL segments from the snapshot's generation on. Whatever happens, new batches are
+  // logged afterwards (a replay that failed midway must not leave the WAL off for the run).
   let replayed = 0;
-  let records = 0;
-  for (const gen of walGens) {
-    const path = walPath(dir, gen);
-    if (gen < fromGen) {
-      rmSync(path, { force: true });
-      continue;
-    }
-    let buf: Buffer;
-    try {
-      buf = (yield { read: path })!;
-    } catch (err) {
-      log.warn(
-        { file: path, err: (err as Error).message },
-        `store: skipping WAL ${path}: ${(err as Error).message}`,
-      );
-      continue;
-    }
-    const { valid, defines } = yield* checkWal(buf);
-    writer.noteChecked(gen, valid, buf.length);
-    // Room for the series it defines (a segment defines each series it has), at once rather
-    // than by repeated growth.
-    store.reserveSeries(defines);
-    yield;
-    const doneBefore = progress.doneBytes;
-    if (valid < buf.length) {
-      log.warn(
-        { file: path, validBytes: valid, bytes: buf.length },
-        `store: WAL ${path} has a truncated or corrupt tail after byte ${valid}; replaying the valid part`,
-      );
-    }
-    byWalId.clear();
-    walLayouts.clear();
-    let off = 0;
-    while (off < valid) {
-      if ((++records & 1023) === 0) {
-        progress.doneBytes = doneBefore + off;
-        yield;
+  try {
+    const byWalId = new Map<number, Series>();
+    let values = new Float64Array(1024);
+    const list: Series[] = [];
+    let walList: (Series | undefined)[] | undefined = [];
+    // The series of each batch record of the segment, by its number (values records name it).
+    const walLayouts = new Map<number, (Series | undefined)[]>();
+    // The layouts whose every id was defined (the usual case): their values are copied as is.
+    const complete = new WeakSet<(Series | undefined)[]>();
+    let valueBytes = new Uint8Array(values.buffer);
+    let records = 0;
+    for (const gen of walGens) {
+      const path = walPath(dir, gen);
+      if (gen < fromGen) {
+        rmSync(path, { force: true });
+        continue;
       }
-      const len = buf.readUInt32LE(off);
-      let p = off + 8;
-      const end = p + len;
-      off = end;
-      const type = buf[p++];
-      if (type === REC_DEFINE) {
-        const id = buf.readUInt32LE(p);
-        p += 4;
-        const rd = (): string | undefined => {
-          const n = buf.readUInt16LE(p);
-          p += 2;
-          if (n === NO_LABELS) return undefined;
-          const s = buf.toString('utf8', p, p + n);
-          p += n;
-          return s;
-        };
-        const key = rd()!;
-        const metric = rd()!;
-        const labels = rd();
-        byWalId.set(id, store.seriesFor(key, metric, labels));
-      } else if (type === REC_BATCH || type === REC_VALUES) {
-        const t = buf.readDoubleLE(p);
-        const n = buf.readUInt32LE(p + 8);
-        const seq = buf.readUInt32LE(p + 12);
-        p += 16;
-        if (values.length < n) {
-          values = new Float64Array(n);
-          valueBytes = new Uint8Array(values.buffer);
-        }
-        if (type === REC_BATCH) {
-          walList = new Array<Series | undefined>(n);
-          let all = true;
-          for (let i = 0; i < n; i++) {
-            const s = byWalId.get(buf.readUInt32LE(p));
-            if (s === undefined) all = false;
-            walList[i] = s;
+      let buf: Buffer;
+      try {
+        buf = (yield { read: path })!;
+      } catch (err) {
+        log.warn(
+          { file: path, err: (err as Error).message },
+          `store: skipping WAL ${path}: ${(err as Error).message}`,
+        );
+        continue;
+      }
+      const { valid, defines } = yield* checkWal(buf);
+      writer.noteChecked(gen, valid, buf.length);
+      // Room for the series it defines (a segment defines each series it has), at once rather
+      // than by repeated growth.
+      store.reserveSeries(defines);
+      yield;
+      const doneBefore = progress.doneBytes;
+      if (valid < buf.length) {
+        log.warn(
+          { file: path, validBytes: valid, bytes: buf.length },
+          `store: WAL ${path} has a truncated or corrupt tail after byte ${valid}; replaying the valid part`,
+        );
+      }
+      byWalId.clear();
+      walLayouts.clear();
+      let off = 0;
+      // Start of the record being replayed: a record with a good checksum that cannot be read
+      // (written by a bug, or by another version) ends this segment's replay, not the start.
+      let at = 0;
+      try {
+        while (off < valid) {
+          if ((++records & 1023) === 0) {
+            progress.doneBytes = doneBefore + off;
+            yield;
+          }
+          at = off;
+          const len = buf.readUInt32LE(off);
+          let p = off + 8;
+          const end = p + len;
+          off = end;
+          const type = buf[p++];
+          if (type === REC_DEFINE) {
+            const id = buf.readUInt32LE(p);
             p += 4;
-          }
-          walLayouts.set(seq, walList);
-          if (all) complete.add(walList);
-        } else {
-          walList = walLayouts.get(seq);
-          // Its batch record is not in this segment: cannot map.
-          if (walList === undefined || walList.length !== n) continue;
-        }
-        if (complete.has(walList)) {
-          valueBytes.set(buf.subarray(p, p + n * 8));
-          store.replay(t, walList as Series[], values, n);
-        } else {
-          list.length = 0;
-          for (let i = 0; i < n; i++) {
-            const s = walList[i];
-            if (s !== undefined) {
-              values[list.length] = buf.readDoubleLE(p);
-              list.push(s);
+            const rd = (): string | undefined => {
+              const n = buf.readUInt16LE(p);
+              p += 2;
+              if (n === NO_LABELS) return undefined;
+              const s = buf.toString('utf8', p, p + n);
+              p += n;
+              return s;
+            };
+            const key = rd()!;
+            const metric = rd()!;
+            const labels = rd();
+            byWalId.set(id, store.seriesFor(key, metric, labels));
+          } else if (type === REC_BATCH || type === REC_VALUES) {
+            const t = buf.readDoubleLE(p);
+            const n = buf.readUInt32LE(p + 8);
+            const seq = buf.readUInt32LE(p + 12);
+            p += 16;
+            if (values.length < n) {
+              values = new Float64Array(n);
+              valueBytes = new Uint8Array(values.buffer);
             }
-            p += 8;
+            if (type === REC_BATCH) {
+              walList = new Array<Series | undefined>(n);
+              let all = true;
+              for (let i = 0; i < n; i++) {
+                const s = byWalId.get(buf.readUInt32LE(p));
+                if (s === undefined) all = false;
+                walList[i] = s;
+                p += 4;
+              }
+              walLayouts.set(seq, walList);
+              if (all) complete.add(walList);
+            } else {
+              walList = walLayouts.get(seq);
+              // Its batch record is not in this segment: cannot map.
+              if (walList === undefined || walList.length !== n) continue;
+            }
+            if (complete.has(walList)) {
+              valueBytes.set(buf.subarray(p, p + n * 8));
+              store.replay(t, walList as Series[], values, n);
+            } else {
+              list.length = 0;
+              for (let i = 0; i < n; i++) {
+                const s = walList[i];
+                if (s !== undefined) {
+                  values[list.length] = buf.readDoubleLE(p);
+                  list.push(s);
+                }
+                p += 8;
+              }
+              store.replay(t, list, values, list.length);
+            }
+            replayed++;
           }
-          store.replay(t, list, values, list.length);
         }
-        replayed++;
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        log.warn(
+          { file: path, offset: at, err: message },
+          `store: WAL ${path} has a record at byte ${at} that cannot be read (${message}); the rest of this segment is skipped`,
+        );
+        // Cut there before new records are appended (they would be skipped with the rest).
+        writer.noteChecked(gen, at, buf.length);
       }
+      progress.doneBytes = doneBefore + buf.length;
     }
-    progress.doneBytes = doneBefore + buf.length;
+  } finally {
+    store.endRecovery();
+    replaying = false;
   }
-
-  store.endRecovery();
-  replaying = false;
   fileStats.set(store, writer.stats);
   if (replayed > 0 || snap) {
     log.info(
