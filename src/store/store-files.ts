@@ -599,6 +599,7 @@ function listGens(dir: string, suffix: string): number[] {
  * directory cannot be created.
  */
 export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
+  makeDirs(opts.dataDir);
   const store = new TsdbStore(opts);
   const steps = recoverySteps(store, opts, { doneBytes: 0, totalBytes: 0 });
   let step = steps.next();
@@ -650,10 +651,13 @@ export interface RecoveringStore {
  * Throws (synchronously) only when the directory cannot be created.
  */
 export function openTsdbStoreInBackground(opts: OpenStoreOptions, sliceMs = 20): RecoveringStore {
+  // Before the store exists: a directory error must leave nothing registered (the caller
+  // falls back to a memory store on the same registry).
+  makeDirs(opts.dataDir);
   const store = new TsdbStore(opts);
   const progress: RecoveryProgress = { doneBytes: 0, totalBytes: 0 };
   const steps = recoverySteps(store, opts, progress);
-  // The first step (directories, snapshot, totals) runs now: a directory error is thrown here.
+  // The first step (snapshot, totals) runs now.
   let step = steps.next();
   let cancelled = false;
   let start!: () => void;
@@ -694,8 +698,6 @@ function* recoverySteps(
 ): Generator<RecoveryRequest, void, Buffer | undefined> {
   const dir = opts.dataDir;
   const log = opts.logger;
-  mkdirSync(join(dir, 'wal'), { recursive: true });
-  mkdirSync(join(dir, 'blocks'), { recursive: true });
 
   // 1. Newest valid snapshot.
   let snap: Snapshot | undefined;
@@ -1035,6 +1037,12 @@ function registerFileGauges(registry: Registry, stats: FileStats): void {
       this.set(stats.droppedWalBytes);
     },
   });
+}
+
+/** Creates the data directory and its parts (throws when it cannot). */
+function makeDirs(dir: string): void {
+  mkdirSync(join(dir, 'wal'), { recursive: true });
+  mkdirSync(join(dir, 'blocks'), { recursive: true });
 }
 
 /** Size of a file in bytes; 0 when it cannot be read (its read reports why). */
