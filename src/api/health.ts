@@ -34,16 +34,22 @@ export interface HealthRoutesDeps {
   selfMetrics: SelfMetrics;
   healthMaxDelayMs: number;
   now: () => number;
+  /** While the store reads its files back: why it is not healthy yet, else undefined. */
+  recovering?: () => string | undefined;
 }
 
 /**
- * Registers `/healthz` (200 `ok`, or 500 with the reason as text) and `/metrics` (the
+ * Registers `/healthz` (200 `ok`, or 500 with the reason as text; while the store recovers,
+ * 500 with its progress) and `/metrics` (the
  * self-metrics registry in the Prometheus text format).
  */
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthRoutesDeps): void {
   app.get('/healthz', async (_req, reply) => {
-    const health = checkHealth(deps.store.latest(), deps.now(), deps.healthMaxDelayMs);
+    const recovering = deps.recovering?.();
     reply.type('text/plain; charset=utf-8');
+    if (recovering !== undefined)
+      return reply.code(500).header('retry-after', '5').send(recovering);
+    const health = checkHealth(deps.store.latest(), deps.now(), deps.healthMaxDelayMs);
     if (health.ok) return 'ok';
     return reply.code(500).send(health.reason);
   });

@@ -49,8 +49,8 @@ export interface ApiServerDeps {
   recovering?: () => string | undefined;
 }
 
-/** Routes served while the store recovers (they read no stored data). */
-const SERVED_WHILE_RECOVERING = /^\/(metrics|plain|ui\/[^/?]*)?(\?.*)?$/;
+/** Routes served while the store recovers (they read no stored data, or say it recovers). */
+const SERVED_WHILE_RECOVERING = /^\/(healthz|metrics|plain|ui\/[^/?]*)?(\?.*)?$/;
 
 /** Responses at least this large are gzipped when the client accepts it. */
 const GZIP_MIN_BYTES = 1024;
@@ -87,9 +87,6 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
       const message = recovering();
       if (message === undefined || SERVED_WHILE_RECOVERING.test(req.url)) return;
       reply.header('retry-after', '5');
-      if (req.url.startsWith('/healthz')) {
-        return reply.code(500).type('text/plain; charset=utf-8').send(message);
-      }
       // A Kubernetes Status (kubectl prints its message); `error` for the dashboard's client.
       return reply.code(503).send({
         kind: 'Status',
@@ -127,6 +124,7 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
     selfMetrics: deps.selfMetrics,
     healthMaxDelayMs: deps.healthMaxDelayMs,
     now,
+    recovering,
   });
   registerExportRoutes(app, { store: deps.store, disableExport: deps.disableExport ?? false });
   registerModelRoutes(app, { store: deps.store, now });

@@ -281,39 +281,39 @@ function blockName(tier: TierName, gen: number): string {
   return `${tier}-${String(gen).padStart(10, '0')}.blk`;
 }
 
-/** Length of the valid prefix of a WAL segment (whole records with a good CRC). */
+/**
+ * Length of the valid prefix of a WAL segment (whole records with a good CRC), checking the
+ * records that start in [from, until); also counts the definition records among them.
+ */
 function validWalLength(
   buf: Buffer,
   from = 0,
   until = buf.length,
-): { valid: number; defines: number; stopped: boolean } {
+): { valid: number; defines: number } {
   let off = from;
   let defines = 0;
   while (off + 8 <= buf.length && off < until) {
     const len = buf.readUInt32LE(off);
-    if (off + 8 + len > buf.length) return { valid: off, defines, stopped: true };
-    if (crc32(buf.subarray(off + 8, off + 8 + len)) !== buf.readUInt32LE(off + 4)) {
-      return { valid: off, defines, stopped: true };
-    }
+    if (off + 8 + len > buf.length) break;
+    if (crc32(buf.subarray(off + 8, off + 8 + len)) !== buf.readUInt32LE(off + 4)) break;
     if (len > 0 && buf[off + 8] === REC_DEFINE) defines++;
     off += 8 + len;
   }
-  return { valid: off, defines, stopped: off + 8 > buf.length && off < buf.length };
+  return { valid: off, defines };
 }
 
 /** `validWalLength` in steps of about 8 MB. */
 function* checkWal(buf: Buffer): Generator<RecoveryRequest, { valid: number; defines: number }> {
+  const STEP = 8 * 2 ** 20;
   let valid = 0;
   let defines = 0;
-  const STEP = 8 * 2 ** 20;
   for (;;) {
-    const end = Math.min(buf.length, valid + STEP);
-    const part = validWalLength(buf, valid, end);
-    defines += part.defines;
-    if (end === buf.length || part.valid < valid + 8 || part.stopped) {
-      return { valid: part.valid, defines };
-    }
+    const until = Math.min(buf.length, valid + STEP);
+    const part = validWalLength(buf, valid, until);
     valid = part.valid;
+    defines += part.defines;
+    // Short of `until`: a torn or bad record (or the end) stopped it.
+    if (valid < until || valid >= buf.length) return { valid, defines };
     yield;
   }
 }
