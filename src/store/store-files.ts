@@ -605,23 +605,27 @@ export function openTsdbStore(opts: OpenStoreOptions): TsdbStore {
   let step = steps.next();
   while (!step.done) {
     const read = step.value?.read;
-    if (read === undefined) step = steps.next();
-    else {
-      let data: Buffer;
-      try {
-        data = readFileSync(read);
-      } catch (err) {
-        step = steps.throw(err);
-        continue;
-      }
-      step = steps.next(data);
-    }
+    step = answer(steps, read === undefined ? undefined : readOrError(read));
   }
   return store;
 }
 
 /** What a recovery step asks of its driver: nothing (a pause), or the bytes of a file. */
 type RecoveryRequest = undefined | { read: string };
+type RecoverySteps = Generator<RecoveryRequest, void, Buffer | undefined>;
+
+/** Resumes the recovery with what its step asked for: the file's bytes, or its read error. */
+function answer(steps: RecoverySteps, got: Buffer | Error | undefined) {
+  return got instanceof Error ? steps.throw(got) : steps.next(got);
+}
+
+function readOrError(path: string): Buffer | Error {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    return err as Error;
+  }
+}
 
 /** How far a recovery is: bytes of the snapshot's blocks and the WAL read so far, of all. */
 export interface RecoveryProgress {
@@ -669,18 +673,9 @@ export function openTsdbStoreInBackground(opts: OpenStoreOptions, sliceMs = 20):
       const end = performance.now() + sliceMs;
       do {
         const read = step.value?.read;
-        if (read === undefined) step = steps.next();
-        else {
-          // Files are read off the event loop (a WAL segment may be hundreds of MB).
-          let data: Buffer;
-          try {
-            data = await readFile(read);
-          } catch (err) {
-            step = steps.throw(err);
-            continue;
-          }
-          step = steps.next(data);
-        }
+        // Files are read off the event loop (a WAL segment may be hundreds of MB).
+        const got = read === undefined ? undefined : await readFile(read).catch((e: Error) => e);
+        step = answer(steps, got);
       } while (!step.done && !cancelled && performance.now() < end);
     }
   })();
@@ -695,7 +690,7 @@ function* recoverySteps(
   store: TsdbStore,
   opts: OpenStoreOptions,
   progress: RecoveryProgress,
-): Generator<RecoveryRequest, void, Buffer | undefined> {
+): RecoverySteps {
   const dir = opts.dataDir;
   const log = opts.logger;
 
