@@ -13,7 +13,7 @@ import { bucketStart, bucketsFromRaw, bucketsFromRollups } from './aggregate.js'
 import type { Rollups } from './aggregate.js';
 import { RollupEncoder, isEncodableTime } from './chunk-codec.js';
 import { RecordTier } from './record-tier.js';
-import { Series, SeriesColumns } from './series.js';
+import { COL_PAGE_BITS, COL_PAGE_MASK, Series, SeriesColumns } from './series.js';
 import { RawTier, Tier, rollupBlock } from './tier.js';
 import type { SealedBlock } from './tier.js';
 
@@ -250,23 +250,26 @@ export class TsdbStore implements HistoryStore {
       }
       arena.append(slot, t, v);
       // The series' numbers (see SeriesColumns): read here directly, not through accessors.
-      const f = cols.f;
-      const o = s.row * 5;
+      const page = s.row >>> COL_PAGE_BITS;
+      const r = s.row & COL_PAGE_MASK;
+      const f = cols.f[page];
+      const cn = cols.n[page];
+      const o = r * 5;
       if (t > f[o]) {
         if (f[o] === -Infinity && t < this.minLastMs) this.minLastMs = t;
         f[o] = t;
       }
       // The open hour roll-up (the minute tier is made from raw blocks leaving retention).
       if (h !== f[o + 1]) {
-        if (cols.n[s.row] > 0) this.flushHour(s);
+        if (cn[r] > 0) this.flushHour(s);
         f[o + 1] = h;
         f[o + 2] = f[o + 3] = f[o + 4] = v;
-        cols.n[s.row] = 1;
+        cn[r] = 1;
       } else {
         if (v < f[o + 2]) f[o + 2] = v;
         if (v > f[o + 3]) f[o + 3] = v;
         f[o + 4] += v;
-        cols.n[s.row]++;
+        cn[r]++;
       }
     }
   }
