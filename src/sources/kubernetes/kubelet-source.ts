@@ -1,6 +1,7 @@
 // The kubernetes sources: discover nodes, scrape every Ready node's kubelet in parallel.
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import type { Batch } from '../../core/batch.js';
 import { emptyBatch } from '../../core/batch.js';
 import type { Source, Window } from '../../core/contracts.js';
@@ -44,6 +45,12 @@ export function kubeletTarget(
     node.externalId || (hostIdAnnotation ? (node.annotations[hostIdAnnotation] ?? '') : '');
   return { nodeName: node.name, hostname, hostId, address, schedulable: !node.unschedulable };
 }
+
+/**
+ * Event loop utilization during a scrape from which cut-off nodes are blamed on heapster's own
+ * load rather than on slow kubelets.
+ */
+const BUSY_SCRAPE = 0.8;
 
 /** Outcome counts of the last scrape (tests, logs). */
 export interface ScrapeStats {
@@ -149,6 +156,9 @@ export class KubeletSource implements Source, HasClusterView {
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
     const budgetMs = this.opts.scrapeBudgetMs;
+    // How busy this thread was during the scrape: tells a budget spent taking in answers
+    // (heapster is the bottleneck) from one spent waiting for them (slow kubelets).
+    const elu0 = performance.eventLoopUtilization();
     const budget =
       budgetMs === undefined
         ? undefined
@@ -186,16 +196,40 @@ export class KubeletSource implements Source, HasClusterView {
       clearTimeout(budget);
       signal.removeEventListener('abort', onAbort);
     }
+    const busy = performance.eventLoopUtilization(elu0).utilization;
     this.lastStats = stats;
     this.cutLast = cut;
     this.fetcher.retain(live);
     if (stats.failed > 0) {
+      const why = cut.size > 0 ? this.cutReason(cut.size, stats, busy) : '';
       this.logger.warn(
-        { failed: stats.failed, ok: stats.ok, errors: stats.errors.slice(0, 5) },
-        `${this.name}: ${stats.failed} node(s) missing from this tick (${stats.ok} scraped); first: ${stats.errors[0] ?? ''}`,
+        {
+          failed: stats.failed,
+          ok: stats.ok,
+          cutByBudget: cut.size,
+          eventLoopBusy: Math.round(busy * 100) / 100,
+          errors: stats.errors.slice(0, 5),
+        },
+        `${this.name}: ${stats.failed} node(s) missing from this tick (${stats.ok} scraped)${why}; first: ${stats.errors[0] ?? ''}`,
       );
     }
     return batch;
+  }
+
+  /**
+   * Why the budget cut nodes off: heapster busy taking in the answers (this machine cannot
+   * keep up with the cluster at this resolution), or the kubelets slow to answer.
+   */
+  private cutReason(cut: number, stats: ScrapeStats, busy: number): string {
+    const pct = Math.round(busy * 100);
+    if (busy < BUSY_SCRAPE) {
+      return `; ${cut} did not answer within the scrape budget (heapster was busy ${pct} % of it: the kubelets or the network were slow)`;
+    }
+    return (
+      `; ${cut} were cut off by the scrape budget while heapster was busy ${pct} % of the scrape ` +
+      `taking in the ${stats.ok} answers: it cannot take ${stats.nodes} nodes per scrape on this machine. ` +
+      'Give it more time (--metric-resolution, and --scrape-timeout: the budget is 90 % of it) or more CPU'
+    );
   }
 
   /** Stops discovery and closes kubelet connections. */
