@@ -145,6 +145,7 @@ async function runOne(
   let nodesMissing = 0;
   let warnLines = 0;
   let stderrTail = '';
+  let budgetWarned = false;
   heapster.stderr.on('data', (d: Buffer) => {
     const text = d.toString();
     stderrTail = (stderrTail + text).slice(-2000);
@@ -152,6 +153,12 @@ async function runOne(
       const m = /"failed":(\d+),"ok":\d+/.exec(line);
       if (m) nodesMissing += Number(m[1]);
       if (line.includes('"level":40')) warnLines++;
+      // Show the first scrape-budget warning: it says whether heapster or the kubelets were slow.
+      if (!budgetWarned && line.includes('scrape budget')) {
+        budgetWarned = true;
+        const msg = /"msg":"(.*?)"}?$/.exec(line)?.[1] ?? line;
+        process.stderr.write(`first scrape-budget warning: ${msg.slice(0, 600)}\n`);
+      }
     }
   });
   const base = `http://127.0.0.1:${port}`;
