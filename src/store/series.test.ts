@@ -37,8 +37,9 @@ test('series columns: rows on several pages keep their own numbers; a freed row 
   assert.equal(cols.bytes() >= n * 48, true);
 });
 
-test('store: hour roll-ups and newest times of series past the first page of columns', () => {
-  const store = new TsdbStore();
+test('store: series past the first page of columns and raw-tier rows keep their samples and roll-ups across a seal', () => {
+  // Blocks of 2 minutes: the third batch seals the first block (each row's hint is kept).
+  const store = new TsdbStore({ blockMs: 120_000 });
   const sets = COL_PAGE_ROWS + 500; // one value each: series on two pages
   const batch = (t: number, v: (i: number) => number) => {
     const m = new Map();
@@ -75,4 +76,23 @@ test('store: hour roll-ups and newest times of series past the first page of col
   assert.equal(last.lastMs, t0 + 60_000);
   assert.equal(last.hCount, 2);
   assert.equal(last.hSum, (sets - 1) * 11);
+  // A third batch in the next block: the first is sealed, and every series reads all three.
+  store.append(batch(t0 + 180_000, (i) => i * 100));
+  for (const i of [1, COL_PAGE_ROWS - 1, COL_PAGE_ROWS, COL_PAGE_ROWS + 1, sets - 1]) {
+    const pts = store.query({
+      key: `node:n${i}`,
+      metric: 'cpu/usage',
+      startMs: t0,
+      endMs: t0 + 180_000,
+    });
+    assert.deepEqual(
+      pts.map((p) => [p.timestampMs, p.value]),
+      [
+        [t0, i],
+        [t0 + 60_000, i * 10],
+        [t0 + 180_000, i * 100],
+      ],
+      `series ${i}`,
+    );
+  }
 });

@@ -1,4 +1,4 @@
-/** Rows per page of SeriesColumns (a power of two: a row's page is `row >>> PAGE_BITS`). */
+/** Rows per page of SeriesColumns (a power of two: row `r` is on page `r >>> COL_PAGE_BITS`). */
 export const COL_PAGE_BITS = 14;
 export const COL_PAGE_ROWS = 1 << COL_PAGE_BITS;
 export const COL_PAGE_MASK = COL_PAGE_ROWS - 1;
