@@ -5,7 +5,7 @@
 // With --alloc it also samples allocations (collected ones included) over the same span and
 // prints the bytes allocated per function. A diagnostic: nothing is written to RESULTS.md.
 // Usage: npm run bench -- cluster-profile [nodes=1000] [--seconds=140] [--skip=62] [--alloc]
-//          [--pods=30] [--containers=2] [--top=30]
+//          [--pods=30] [--containers=2] [--top=30] [--workers=N (kubeletWorkers)]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
       `--cpu-prof-dir=${join(work, 'cpu')}`,
       ...(alloc ? [`--import=${sampler}`] : []),
       BIN,
-      source,
+      arg('workers', '') === '' ? source : `${source}&kubeletWorkers=${arg('workers', '')}`,
       '--metric_resolution=15s',
       `--data_dir=${join(work, 'data')}`,
       `--heapster-port=${await freePort()}`,
