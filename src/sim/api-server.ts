@@ -42,6 +42,8 @@ interface Kind {
 }
 
 const EVENTS_KEPT = 1000;
+/** How long a paged list's snapshot waits for its next page. */
+const PAGED_LIST_TTL_MS = 60_000;
 const DEFAULT_WATCH_TIMEOUT_S = 1800;
 
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
@@ -75,6 +77,18 @@ export class SimApiServer {
   readonly server: http.Server | https.Server;
   private readonly kinds: Record<KindName, Kind>;
   private readonly events: KubeObject[] = [];
+  /**
+   * Paged lists in progress: the matching objects as of the first page and its resource
+   * version (every page reports it, so a watch from it misses nothing), by list id (in the
+   * continue token). Later pages slice the snapshot instead of making every object again:
+   * making all 150,000 pods of a 5,000-node cluster per page took 1.3 s, 45 s per paged list.
+   * Dropped after the last page, or PAGED_LIST_TTL_MS after the list's last page request.
+   */
+  private readonly pagedLists = new Map<
+    number,
+    { items: KubeObject[]; rv: number; expiresMs: number }
+  >();
+  private nextListId = 1;
   private readonly openWatches = new Set<() => void>();
 
   constructor(private readonly opts: ApiServerOptions) {
@@ -297,13 +311,15 @@ export class SimApiServer {
       return;
     }
     let start = 0;
+    let listId: number | undefined;
     const cont = url.searchParams.get('continue');
     if (cont) {
-      let token: { rv: number; start: number };
+      let token: { rv: number; start: number; list?: number };
       try {
         token = JSON.parse(Buffer.from(cont, 'base64url').toString()) as {
           rv: number;
           start: number;
+          list?: number;
         };
       } catch {
         sendStatus(res, 400, 'BadRequest', 'continue key is not valid');
@@ -319,16 +335,29 @@ export class SimApiServer {
         return;
       }
       start = token.start;
+      listId = token.list;
     }
     const limit = Number(url.searchParams.get('limit') ?? '0');
     const metadata: Record<string, unknown> = { resourceVersion: String(rv) };
     let items: Iterable<KubeObject>;
     if (limit > 0 || start > 0) {
-      const all = [...kind.objects(namespace)].filter(match);
+      const now = Date.now();
+      for (const [id, l] of this.pagedLists) if (l.expiresMs < now) this.pagedLists.delete(id);
+      // The first page's snapshot (an unknown list id: one that expired, made anew).
+      const known = listId === undefined ? undefined : this.pagedLists.get(listId);
+      const all = known?.items ?? [...kind.objects(namespace)].filter(match);
+      const listRv = known?.rv ?? rv;
+      metadata.resourceVersion = String(listRv);
       const end = limit > 0 ? Math.min(all.length, start + limit) : all.length;
+      const id = listId ?? this.nextListId++;
       if (end < all.length) {
-        metadata.continue = Buffer.from(JSON.stringify({ rv, start: end })).toString('base64url');
+        this.pagedLists.set(id, { items: all, rv: listRv, expiresMs: now + PAGED_LIST_TTL_MS });
+        metadata.continue = Buffer.from(
+          JSON.stringify({ rv: listRv, start: end, list: id }),
+        ).toString('base64url');
         metadata.remainingItemCount = all.length - end;
+      } else {
+        this.pagedLists.delete(id);
       }
       items = all.slice(start, end);
     } else {

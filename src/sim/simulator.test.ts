@@ -270,6 +270,38 @@ test('watch: churn gives DELETED and ADDED after the listed resourceVersion; too
   });
 });
 
+test('a paged list is one snapshot: later pages and the resource version are those of the first page', async () => {
+  await withSim({}, async (sim) => {
+    type PodList = {
+      metadata: { continue?: string; resourceVersion: string };
+      items: { metadata: { name: string } }[];
+    };
+    const before = [...sim.model.pods()].map((p) => p.name).sort();
+    const page1 = await getJson<PodList>(`${sim.apiUrl}/api/v1/pods?limit=5`);
+    // Pods replaced between the pages do not show in the rest of the list...
+    sim.churn();
+    const after = [...sim.model.pods()].map((p) => p.name).sort();
+    assert.notDeepEqual(after, before, 'churn replaced a pod');
+    const names = page1.items.map((p) => p.metadata.name);
+    let cont = page1.metadata.continue;
+    while (cont !== undefined) {
+      const page = await getJson<PodList>(
+        `${sim.apiUrl}/api/v1/pods?limit=5&continue=${encodeURIComponent(cont)}`,
+      );
+      // ...and every page gives the first page's resource version, so that a watch from it
+      // delivers the changes made since.
+      assert.equal(page.metadata.resourceVersion, page1.metadata.resourceVersion);
+      names.push(...page.items.map((p) => p.metadata.name));
+      cont = page.metadata.continue;
+    }
+    assert.deepEqual(names.sort(), before);
+    // A new list sees the change.
+    const fresh = await getJson<PodList>(`${sim.apiUrl}/api/v1/pods`);
+    assert.deepEqual(fresh.items.map((p) => p.metadata.name).sort(), after);
+    assert.ok(Number(fresh.metadata.resourceVersion) > Number(page1.metadata.resourceVersion));
+  });
+});
+
 test('selectors, pagination, namespaces, events, discovery', async () => {
   await withSim({}, async (sim) => {
     const onNode = await getJson<{ items: { spec: { nodeName: string } }[] }>(
