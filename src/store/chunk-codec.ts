@@ -6,6 +6,8 @@
 // Raw chunks: time + one value column. Roll-up chunks: time, count, sum, and min/max only for
 // records where they differ from the sum (so a one-sample record costs what a raw sample does).
 
+import { PAGE_BITS, PAGE_MASK, PAGE_SIZE } from './pages.js';
+
 /** Integers with |v| below this are encoded as integers: their deltas stay exact. */
 const INT_LIMIT = 2 ** 50;
 const TWO32 = 2 ** 32;
@@ -708,12 +710,8 @@ const NF = 8; // prevT, prevDelta, prev, prevD, step, div, minT, maxT
 const NU = 9; // bitPos, base, cap, slab, prevHi, prevLo, count, exceptions, changes
 const NB = 4; // flags, width, leading + 1, trailing
 // And two u16 per slot: the learned and the chosen layout's index in LAYOUTS (0: none).
-// Slot state is kept in pages of PAGE slots (the first page starts small and doubles up to
-// PAGE): a growing arena adds pages instead of copying, since copying into fresh memory
-// (page faults) cost seconds when a large cluster's series first appear.
-const PAGE_BITS = 14;
-const PAGE = 1 << PAGE_BITS;
-const PAGE_MASK = PAGE - 1;
+// Slot state is kept in pages of PAGE_SIZE slots (pages.ts; the first page starts small and
+// doubles up to PAGE_SIZE).
 const F_STARTED = 1;
 const F_INT = 2;
 const F_DOD = 4;
@@ -760,7 +758,7 @@ function sizeClass(len: number): number {
  * loads a slot's state, appends, and stores it back.
  */
 export class ChunkArena {
-  /** Slot state by page (see PAGE): numbers, integers, flag bytes, layout indexes. */
+  /** Slot state by page (see PAGE_SIZE): numbers, integers, flag bytes, layout indexes. */
   pf: Float64Array[] = [new Float64Array(64 * NF)];
   pu: Uint32Array[] = [new Uint32Array(64 * NU)];
   pb: Uint8Array[] = [new Uint8Array(64 * NB)];
@@ -937,11 +935,11 @@ export class ChunkArena {
     if (slots > this.capacity) this.growSlots(slots);
   }
 
-  /** Room for at least `slots` slots: the first page doubles up to PAGE, then whole pages. */
+  /** Room for at least `slots` slots: the first page doubles up to PAGE_SIZE, then whole pages. */
   private growSlots(slots: number): void {
     while (this.capacity < slots) {
-      if (this.pf.length === 1 && this.capacity < PAGE) {
-        const n = Math.min(PAGE, this.capacity * 2);
+      if (this.pf.length === 1 && this.capacity < PAGE_SIZE) {
+        const n = Math.min(PAGE_SIZE, this.capacity * 2);
         const f = new Float64Array(n * NF);
         f.set(this.pf[0]);
         this.pf[0] = f;
@@ -956,11 +954,11 @@ export class ChunkArena {
         this.pl[0] = lc;
         this.capacity = n;
       } else {
-        this.pf.push(new Float64Array(PAGE * NF));
-        this.pu.push(new Uint32Array(PAGE * NU));
-        this.pb.push(new Uint8Array(PAGE * NB));
-        this.pl.push(new Uint16Array(PAGE * 2));
-        this.capacity += PAGE;
+        this.pf.push(new Float64Array(PAGE_SIZE * NF));
+        this.pu.push(new Uint32Array(PAGE_SIZE * NU));
+        this.pb.push(new Uint8Array(PAGE_SIZE * NB));
+        this.pl.push(new Uint16Array(PAGE_SIZE * 2));
+        this.capacity += PAGE_SIZE;
       }
     }
   }

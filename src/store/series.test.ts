@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { COL_PAGE_ROWS, Series, SeriesColumns } from './series.js';
+import { PAGE_SIZE } from './pages.js';
+import { Series, SeriesColumns } from './series.js';
 import { TsdbStore } from './tsdb-store.js';
 
 test('series columns: rows on several pages keep their own numbers; a freed row starts empty', () => {
   const cols = new SeriesColumns();
-  const n = COL_PAGE_ROWS * 2 + 100;
+  const n = PAGE_SIZE * 2 + 100;
   const all: Series[] = [];
   for (let i = 0; i < n; i++) {
     const s = new Series(i, `k${i}`, 'm', undefined, cols, cols.alloc());
@@ -28,7 +29,7 @@ test('series columns: rows on several pages keep their own numbers; a freed row 
     );
   }
   // A row of the second page, freed and given to a new series, holds nothing of the old one.
-  const old = all[COL_PAGE_ROWS + 7];
+  const old = all[PAGE_SIZE + 7];
   cols.release(old.row);
   const reused = new Series(n, 'new', 'm', undefined, cols, cols.alloc());
   assert.equal(reused.row, old.row);
@@ -40,7 +41,7 @@ test('series columns: rows on several pages keep their own numbers; a freed row 
 test('store: series past the first page of columns and raw-tier rows keep their samples and roll-ups across a seal', () => {
   // Blocks of 2 minutes: the third batch seals the first block (each row's hint is kept).
   const store = new TsdbStore({ blockMs: 120_000 });
-  const sets = COL_PAGE_ROWS + 500; // one value each: series on two pages
+  const sets = PAGE_SIZE + 500; // one value each: series on two pages
   const batch = (t: number, v: (i: number) => number) => {
     const m = new Map();
     for (let i = 0; i < sets; i++) {
@@ -59,7 +60,7 @@ test('store: series past the first page of columns and raw-tier rows keep their 
   const t0 = Date.UTC(2026, 11, 8, 10, 0, 0);
   store.append(batch(t0, (i) => i));
   store.append(batch(t0 + 60_000, (i) => i * 10));
-  for (const i of [0, COL_PAGE_ROWS - 1, COL_PAGE_ROWS, sets - 1]) {
+  for (const i of [0, PAGE_SIZE - 1, PAGE_SIZE, sets - 1]) {
     const pts = store.query({
       key: `node:n${i}`,
       metric: 'cpu/usage',
@@ -78,7 +79,7 @@ test('store: series past the first page of columns and raw-tier rows keep their 
   assert.equal(last.hSum, (sets - 1) * 11);
   // A third batch in the next block: the first is sealed, and every series reads all three.
   store.append(batch(t0 + 180_000, (i) => i * 100));
-  for (const i of [1, COL_PAGE_ROWS - 1, COL_PAGE_ROWS, COL_PAGE_ROWS + 1, sets - 1]) {
+  for (const i of [1, PAGE_SIZE - 1, PAGE_SIZE, PAGE_SIZE + 1, sets - 1]) {
     const pts = store.query({
       key: `node:n${i}`,
       metric: 'cpu/usage',

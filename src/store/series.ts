@@ -1,16 +1,12 @@
-/** Rows per page of SeriesColumns (a power of two: row `r` is on page `r >>> COL_PAGE_BITS`). */
-export const COL_PAGE_BITS = 14;
-export const COL_PAGE_ROWS = 1 << COL_PAGE_BITS;
-export const COL_PAGE_MASK = COL_PAGE_ROWS - 1;
+import { PAGE_BITS, PAGE_MASK, PAGE_SIZE } from './pages.js';
 
 /**
  * The numbers of every live series, in typed arrays (one row per series, rows reused after a
  * series is dropped): its newest time and its open hour roll-up (min, max, sum, count; `hStart`
  * NaN when empty). Kept here rather than as fields so that millions of series do not cost the
- * garbage collector a boxed number per field. Rows live in pages of COL_PAGE_ROWS rows, so
- * that a cluster's millions of new series add pages instead of copying every row into fresh
- * memory (growing one array by half at a time cost 2.2 s in the first ticks at 1,000 nodes).
- * Row `r` is at page `r >>> COL_PAGE_BITS`, index `r & COL_PAGE_MASK` (`* 5` in `f`).
+ * garbage collector a boxed number per field. Rows live in pages (pages.ts), so that a
+ * cluster's millions of new series add pages instead of copying every row into fresh memory
+ * (growing one array by half at a time cost 2.2 s in the first ticks at 1,000 nodes).
  */
 export class SeriesColumns {
   /** Per page, per row: lastMs, hStart, hMin, hMax, hSum. */
@@ -25,14 +21,14 @@ export class SeriesColumns {
     let row = this.freeRows.pop();
     if (row === undefined) {
       row = this.rows++;
-      if (row >>> COL_PAGE_BITS >= this.n.length) this.addPages(row + 1);
+      if (row >>> PAGE_BITS >= this.n.length) this.addPages(row + 1);
     }
-    const f = this.f[row >>> COL_PAGE_BITS];
-    const o = (row & COL_PAGE_MASK) * 5;
+    const f = this.f[row >>> PAGE_BITS];
+    const o = (row & PAGE_MASK) * 5;
     f[o] = -Infinity;
     f[o + 1] = NaN;
     f[o + 2] = f[o + 3] = f[o + 4] = 0;
-    this.n[row >>> COL_PAGE_BITS][row & COL_PAGE_MASK] = 0;
+    this.n[row >>> PAGE_BITS][row & PAGE_MASK] = 0;
     return row;
   }
 
@@ -48,14 +44,14 @@ export class SeriesColumns {
 
   /** Bytes held. */
   bytes(): number {
-    return this.n.length * COL_PAGE_ROWS * 6 * 8 + this.freeRows.length * 8;
+    return this.n.length * PAGE_SIZE * 6 * 8 + this.freeRows.length * 8;
   }
 
   /** Adds pages until `rows` rows fit. */
   private addPages(rows: number): void {
-    while (this.n.length * COL_PAGE_ROWS < rows) {
-      this.f.push(new Float64Array(COL_PAGE_ROWS * 5));
-      this.n.push(new Float64Array(COL_PAGE_ROWS));
+    while (this.n.length * PAGE_SIZE < rows) {
+      this.f.push(new Float64Array(PAGE_SIZE * 5));
+      this.n.push(new Float64Array(PAGE_SIZE));
     }
   }
 }
@@ -84,39 +80,39 @@ export class Series {
   ) {}
 
   get lastMs(): number {
-    return this.cols.f[this.row >>> COL_PAGE_BITS][(this.row & COL_PAGE_MASK) * 5];
+    return this.cols.f[this.row >>> PAGE_BITS][(this.row & PAGE_MASK) * 5];
   }
   set lastMs(v: number) {
-    this.cols.f[this.row >>> COL_PAGE_BITS][(this.row & COL_PAGE_MASK) * 5] = v;
+    this.cols.f[this.row >>> PAGE_BITS][(this.row & PAGE_MASK) * 5] = v;
   }
   get hStart(): number {
-    return this.cols.f[this.row >>> COL_PAGE_BITS][(this.row & COL_PAGE_MASK) * 5 + 1];
+    return this.cols.f[this.row >>> PAGE_BITS][(this.row & PAGE_MASK) * 5 + 1];
   }
   set hStart(v: number) {
-    this.cols.f[this.row >>> COL_PAGE_BITS][(this.row & COL_PAGE_MASK) * 5 + 1] = v;
+    this.cols.f[this.row >>> PAGE_BITS][(this.row & PAGE_MASK) * 5 + 1] = v;
   }
   get hMin(): number {
-    return this.cols.f[this.row >>> COL_PAGE_BITS][(this.row & COL_PAGE_MASK) * 5 + 2];
+    return this.cols.f[this.row >>> PAGE_BITS][(this.row & PAGE_MASK) * 5 + 2];
   }
   set hMin(v: number) {
-    this.cols.f[this.row >>> COL_PAGE_BITS][(this.row & COL_PAGE_MASK) * 5 + 2] = v;
+    this.cols.f[this.row >>> PAGE_BITS][(this.row & PAGE_MASK) * 5 + 2] = v;
   }
   get hMax(): number {
-    return this.cols.f[this.row >>> COL_PAGE_BITS][(this.row & COL_PAGE_MASK) * 5 + 3];
+    return this.cols.f[this.row >>> PAGE_BITS][(this.row & PAGE_MASK) * 5 + 3];
   }
   set hMax(v: number) {
-    this.cols.f[this.row >>> COL_PAGE_BITS][(this.row & COL_PAGE_MASK) * 5 + 3] = v;
+    this.cols.f[this.row >>> PAGE_BITS][(this.row & PAGE_MASK) * 5 + 3] = v;
   }
   get hSum(): number {
-    return this.cols.f[this.row >>> COL_PAGE_BITS][(this.row & COL_PAGE_MASK) * 5 + 4];
+    return this.cols.f[this.row >>> PAGE_BITS][(this.row & PAGE_MASK) * 5 + 4];
   }
   set hSum(v: number) {
-    this.cols.f[this.row >>> COL_PAGE_BITS][(this.row & COL_PAGE_MASK) * 5 + 4] = v;
+    this.cols.f[this.row >>> PAGE_BITS][(this.row & PAGE_MASK) * 5 + 4] = v;
   }
   get hCount(): number {
-    return this.cols.n[this.row >>> COL_PAGE_BITS][this.row & COL_PAGE_MASK];
+    return this.cols.n[this.row >>> PAGE_BITS][this.row & PAGE_MASK];
   }
   set hCount(v: number) {
-    this.cols.n[this.row >>> COL_PAGE_BITS][this.row & COL_PAGE_MASK] = v;
+    this.cols.n[this.row >>> PAGE_BITS][this.row & PAGE_MASK] = v;
   }
 }

@@ -8,6 +8,7 @@ import {
   rollupRecords,
 } from './chunk-codec.js';
 import type { RollupRecords } from './chunk-codec.js';
+import { PAGE_BITS, PAGE_MASK, PAGE_SIZE } from './pages.js';
 
 /** What a tier needs of a chunk encoder. */
 export interface TierEncoder {
@@ -278,9 +279,9 @@ export class RawTier extends Tier<ChunkEncoder> {
   /** Per row: layout index × 2^21 + size hint of its last sealed chunk; NaN: none. */
   private readonly hints: Float64Array[] = [];
   /**
-   * Rows that `rowSlot` and `hints` have room for: pages of ROW_PAGE rows, added as needed
+   * Rows that `rowSlot` and `hints` have room for, in pages (pages.ts) added as needed
    * (doubling one array copied every row into fresh memory: 2.9 s in the first ticks of a
-   * 5,000-node cluster). Row `r` is at page `r >>> ROW_PAGE_BITS`, index `r & ROW_MASK`.
+   * 5,000-node cluster).
    */
   private rowCap = 0;
   /** Per open slot (0 .. arena.size-1, in open order): its series id... */
@@ -306,7 +307,7 @@ export class RawTier extends Tier<ChunkEncoder> {
     if (row >= this.rowCap) this.addRowPages(row + 1);
     const cached = this.slotOfRow(row);
     if (cached >= 0) return cached;
-    const hint = row >= 0 ? this.hints[row >>> ROW_PAGE_BITS][row & ROW_MASK] : NaN;
+    const hint = row >= 0 ? this.hints[row >>> PAGE_BITS][row & PAGE_MASK] : NaN;
     const none = Number.isNaN(hint);
     const size = none ? 16 : (hint % (MAX_HINT_BYTES + 1)) + 16;
     const layout = none ? undefined : layoutAt(Math.floor(hint / (MAX_HINT_BYTES + 1)));
@@ -315,7 +316,7 @@ export class RawTier extends Tier<ChunkEncoder> {
     if (slot >= this.slotIds.length) this.growSlots();
     this.slotIds[slot] = id;
     this.slotRows[slot] = row;
-    if (row >= 0) this.rowSlot[row >>> ROW_PAGE_BITS][row & ROW_MASK] = slot;
+    if (row >= 0) this.rowSlot[row >>> PAGE_BITS][row & PAGE_MASK] = slot;
     this.byId = undefined;
     return slot;
   }
@@ -328,8 +329,8 @@ export class RawTier extends Tier<ChunkEncoder> {
     if (row < 0 || row >= this.rowCap) return;
     const slot = this.slotOfRow(row);
     if (slot >= 0) this.slotRows[slot] = -1;
-    this.rowSlot[row >>> ROW_PAGE_BITS][row & ROW_MASK] = -1;
-    this.hints[row >>> ROW_PAGE_BITS][row & ROW_MASK] = NaN;
+    this.rowSlot[row >>> PAGE_BITS][row & PAGE_MASK] = -1;
+    this.hints[row >>> PAGE_BITS][row & PAGE_MASK] = NaN;
   }
 
   override headSize(): number {
@@ -367,7 +368,7 @@ export class RawTier extends Tier<ChunkEncoder> {
     const row = this.slotRows[slot];
     if (row >= 0) {
       const size = Math.min(this.arena.bytes(slot).length, MAX_HINT_BYTES);
-      this.hints[row >>> ROW_PAGE_BITS][row & ROW_MASK] =
+      this.hints[row >>> PAGE_BITS][row & PAGE_MASK] =
         this.arena.nextLayoutIndex(slot) * (MAX_HINT_BYTES + 1) + size;
     }
     return bytes;
@@ -401,7 +402,7 @@ export class RawTier extends Tier<ChunkEncoder> {
   /** The open slot of `row` in this generation, -1 when none. */
   private slotOfRow(row: number): number {
     if (row < 0 || row >= this.rowCap) return -1;
-    const slot = this.rowSlot[row >>> ROW_PAGE_BITS][row & ROW_MASK];
+    const slot = this.rowSlot[row >>> PAGE_BITS][row & PAGE_MASK];
     return slot >= 0 && slot < this.arena.size && this.slotRows[slot] === row ? slot : -1;
   }
 
@@ -450,9 +451,9 @@ export class RawTier extends Tier<ChunkEncoder> {
   /** Adds row pages until `rows` rows fit (no open chunk, no hint). */
   private addRowPages(rows: number): void {
     while (this.rowCap < rows) {
-      this.rowSlot.push(new Int32Array(ROW_PAGE).fill(-1));
-      this.hints.push(new Float64Array(ROW_PAGE).fill(NaN));
-      this.rowCap += ROW_PAGE;
+      this.rowSlot.push(new Int32Array(PAGE_SIZE).fill(-1));
+      this.hints.push(new Float64Array(PAGE_SIZE).fill(NaN));
+      this.rowCap += PAGE_SIZE;
     }
   }
 
@@ -466,11 +467,6 @@ export class RawTier extends Tier<ChunkEncoder> {
     this.slotRows = rows;
   }
 }
-
-/** Rows per page of the raw tier's per-row arrays. */
-const ROW_PAGE_BITS = 14;
-const ROW_PAGE = 1 << ROW_PAGE_BITS;
-const ROW_MASK = ROW_PAGE - 1;
 
 /** Index of `id` in a sorted id array, -1 when absent. */
 export function findId(ids: Uint32Array, id: number): number {

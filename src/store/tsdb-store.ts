@@ -13,7 +13,8 @@ import { bucketStart, bucketsFromRaw, bucketsFromRollups } from './aggregate.js'
 import type { Rollups } from './aggregate.js';
 import { RollupEncoder, isEncodableTime } from './chunk-codec.js';
 import { RecordTier } from './record-tier.js';
-import { COL_PAGE_BITS, COL_PAGE_MASK, Series, SeriesColumns } from './series.js';
+import { PAGE_BITS, PAGE_MASK } from './pages.js';
+import { Series, SeriesColumns } from './series.js';
 import { RawTier, Tier, rollupBlock } from './tier.js';
 import type { SealedBlock } from './tier.js';
 
@@ -250,8 +251,8 @@ export class TsdbStore implements HistoryStore {
       }
       arena.append(slot, t, v);
       // The series' numbers (see SeriesColumns): read here directly, not through accessors.
-      const page = s.row >>> COL_PAGE_BITS;
-      const r = s.row & COL_PAGE_MASK;
+      const page = s.row >>> PAGE_BITS;
+      const r = s.row & PAGE_MASK;
       const f = cols.f[page];
       const cn = cols.n[page];
       const o = r * 5;
